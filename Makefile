@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# xskflow: one Makefile, quiet unless V=1. `make` builds the BPF program, libxskflow
+# (static, shared, pkg-config) and the CLI; `make check` runs every test; `make demo` shows it.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+BUILD     ?= build
+CC        ?= gcc
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+ARCH_INC  := /usr/include/$(shell $(CC) -dumpmachine 2>/dev/null)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+WARN      := -Wall -Wextra -Werror
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 $(WARN) -fvisibility=hidden -Iinclude -I$(BUILD) -D_GNU_SOURCE
+LIBS      := $(shell pkg-config --libs libxdp libbpf 2>/dev/null || echo -lxdp -lbpf) -lelf -lz -lpthread
+ifeq ($(SAN),1)
+CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS   += -fsanitize=address,undefined
+endif
+
+BPF_CFLAGS := -g -O2 -target bpf $(WARN) -I$(ARCH_INC) -Ibpf
+
+LIB_SRCS  := $(wildcard user/lib/*.c)
+LIB_OBJS  := $(patsubst user/lib/%.c,$(BUILD)/lib/%.o,$(LIB_SRCS))
+CLI_SRCS  := $(wildcard user/cli/*.c)
+CLI_OBJS  := $(patsubst user/cli/%.c,$(BUILD)/cli/%.o,$(CLI_SRCS))
+HDRS      := $(wildcard include/xskflow/*.h user/lib/*.h user/cli/*.h bpf/*.h)
+TEST_SRCS := $(wildcard tests/unit/*.c)
+TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+
+STATIC    := $(BUILD)/libxskflow.a
+SHARED    := $(BUILD)/libxskflow.so.0
+SKEL      := $(BUILD)/xskflow.skel.h
+BPF_OBJ   := $(BUILD)/xskflow.bpf.o
+CLI       := $(BUILD)/xskflow
+
+.PHONY: all deps check demo clean install
+.DELETE_ON_ERROR:
+
+all: $(BPF_OBJ) $(STATIC) $(SHARED) $(BUILD)/libxskflow.pc $(CLI) $(TEST_BINS)
+
+deps:
+	$(Q)scripts/deps.sh
+
+$(BUILD)/.dir:
+	$(Q)mkdir -p $(BUILD)/lib $(BUILD)/cli $(BUILD)/tests && touch $@
+
+$(BPF_OBJ): bpf/xskflow.bpf.c $(wildcard bpf/*.h) | $(BUILD)/.dir
+	$(call msg,CLANG,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name xskflow_bpf > $@ 2>/dev/null
+
+$(BUILD)/lib/%.o: user/lib/%.c $(HDRS) $(SKEL)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -fPIC -c $< -o $@
+
+$(STATIC): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(SHARED): $(LIB_OBJS) user/lib/libxskflow.map
+	$(call msg,LD,$@)
+	$(Q)$(CC) -shared $(LDFLAGS) -Wl,-soname,libxskflow.so.0 \
+		-Wl,--version-script=user/lib/libxskflow.map -o $@ $(LIB_OBJS) $(LIBS)
+	$(Q)ln -sf libxskflow.so.0 $(BUILD)/libxskflow.so
+
+$(BUILD)/libxskflow.pc: user/lib/libxskflow.pc.in Makefile | $(BUILD)/.dir
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(BUILD)/cli/%.o: user/cli/%.c $(HDRS) | $(BUILD)/.dir
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(CLI): $(CLI_OBJS) $(STATIC)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC) $(LIBS) -ljson-c
+
+$(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/lib -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS) -lcmocka
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) tests/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include/xskflow
+	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libxskflow.so.0 $(DESTDIR)$(PREFIX)/lib/libxskflow.so
+	install -m 0644 include/xskflow/*.h $(DESTDIR)$(PREFIX)/include/xskflow/
+	install -m 0644 $(BUILD)/libxskflow.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+clean:
+	$(Q)rm -rf $(BUILD)

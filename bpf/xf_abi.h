@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Structures and constants shared by the steering program and libxskflow.
+ * Plain __u8/__u16/__u32/__u64 only: this header is the whole contract between them. */
+#ifndef XF_ABI_H
+#define XF_ABI_H
+
+#include <linux/types.h>
+
+/* Map sizes. Masks are the distinct "shapes" of rules (which fields they look at);
+ * per-packet cost grows with the number of masks, never with the number of rules. */
+#define XF_MAX_MASKS	32
+#define XF_MAX_RULES	16384
+#define XF_MAX_QUEUES	256
+#define XF_GENERATIONS	2
+
+/* xf_key.flags */
+#define XF_KF_VLAN	0x01	/* packet carried at least one VLAN tag */
+#define XF_KF_PORTS	0x02	/* sport/dport are valid (TCP/UDP, not a later fragment) */
+
+/* xf_key.l3 */
+#define XF_L3_IPV4	4
+#define XF_L3_IPV6	6
+
+/* What a packet looks like to the classifier. Every field is in host byte order except
+ * the addresses, which stay in network order (IPv4 in src[0..3]). No implicit padding:
+ * the struct is used as (part of) a hash key. */
+struct xf_key {
+	__u32 queue;
+	__u16 vlan;
+	__u8 l3;
+	__u8 l4;
+	__u16 sport;
+	__u16 dport;
+	__u8 flags;
+	__u8 pad[3];
+	__u8 src[16];
+	__u8 dst[16];
+};
+
+/* Rule table key: the masked packet key plus the slot of the mask that produced it.
+ * slot = generation * XF_MAX_MASKS + mask index. */
+struct xf_rule_key {
+	__u32 slot;
+	struct xf_key key;
+};
+
+enum xf_action {
+	XF_ACT_XSK = 0,
+	XF_ACT_PASS = 1,
+	XF_ACT_DROP = 2,
+};
+
+struct xf_rule_val {
+	__u32 rule_id;	/* index into the rule counters */
+	__u32 prio;	/* lower wins */
+	__u32 action;	/* enum xf_action */
+	__u32 spec;	/* specificity: number of mask bits; breaks prio ties */
+};
+
+/* The mask array: slot -> the bits of xf_key a group of rules looks at. */
+struct xf_mask {
+	struct xf_key mask;
+};
+
+/* Config array, one entry: which generation of masks and rules is live.
+ * Userspace fills the idle generation, then flips 'gen' with one map write. */
+struct xf_config {
+	__u32 gen;
+	__u32 nmasks[XF_GENERATIONS];
+};
+
+/* Per-rule counters (per-CPU array indexed by rule_id). */
+struct xf_rule_stats {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* Global counters (per-CPU array indexed by enum xf_stat). */
+enum xf_stat {
+	XF_STAT_PACKETS = 0,	/* every packet the program saw */
+	XF_STAT_MALFORMED,	/* truncated or malformed headers: passed */
+	XF_STAT_UNMATCHED,	/* no rule matched: passed */
+	XF_STAT_PASS,		/* a rule said pass */
+	XF_STAT_DROP,		/* a rule said drop */
+	XF_STAT_XSK,		/* redirected to a socket */
+	XF_STAT_XSK_NOSOCK,	/* a rule said xsk but the queue has no socket: passed */
+	XF_STAT_MAX,
+};
+
+#endif /* XF_ABI_H */

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Port: one AF_XDP socket on (interface, queue) with its RX, TX, fill and completion rings.
+ * A port is driven by one thread; nothing here takes a lock. */
+#ifndef XSKFLOW_PORT_H
+#define XSKFLOW_PORT_H
+
+#include <xskflow/xskflow.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct xf_port;
+
+struct xf_port_opts {
+	size_t sz;		/* sizeof(struct xf_port_opts), set by XF_OPTS() */
+	__u32 queue;		/* RX/TX queue to bind */
+	enum xf_bind_mode bind;
+	__u32 rx_size;		/* RX ring entries (default 2048; XF_PORT_NO_RING for TX only) */
+	__u32 tx_size;		/* TX ring entries (default 2048; XF_PORT_NO_RING for RX only) */
+	bool no_need_wakeup;	/* need_wakeup is on unless this is set */
+	struct xf_steer *steer;	/* if set, the socket is put in its XSKMAP at slot @queue */
+	size_t : 0;
+};
+
+#define XF_PORT_NO_RING ((__u32)-1)
+
+/* A packet (or a frame to fill for TX). @data points into the UMEM. */
+struct xf_pkt {
+	__u64 addr;		/* UMEM offset of the packet's first byte */
+	__u32 len;
+	void *data;
+};
+
+/* xf_port__create - create and bind an AF_XDP socket, negotiating the bind mode, and fill
+ * the fill ring. Returns the port or NULL with errno set; nothing is left behind on failure. */
+XF_API struct xf_port *xf_port__create(const char *ifname, struct xf_umem *umem,
+				       const struct xf_port_opts *opts);
+
+/* xf_port__destroy - remove the socket from the XSKMAP, then close it. Frames the
+ * application still holds stay counted as "application" until it releases them; frames in
+ * kernel rings return to the pool. NULL is a no-op. */
+XF_API void xf_port__destroy(struct xf_port *port);
+
+/* xf_port__rx - take up to @max received packets (the application now owns them) and top
+ * up the fill ring. Returns the number taken. */
+XF_API unsigned int xf_port__rx(struct xf_port *port, struct xf_pkt *pkts, unsigned int max);
+
+/* xf_port__release - give packets back to the free pool (from xf_port__rx or
+ * xf_port__tx_alloc). */
+XF_API void xf_port__release(struct xf_port *port, const struct xf_pkt *pkts, unsigned int n);
+
+/* xf_port__tx_alloc - take up to @n free frames to build packets in. Each comes with
+ * @data at the frame start plus headroom and @len = the room available.
+ * Returns the number allocated. */
+XF_API unsigned int xf_port__tx_alloc(struct xf_port *port, struct xf_pkt *pkts, unsigned int n);
+
+/* xf_port__tx - submit packets to send (set @len first). Returns how many were queued;
+ * the rest stay with the application. Wakes the kernel when it asks to be woken. */
+XF_API unsigned int xf_port__tx(struct xf_port *port, const struct xf_pkt *pkts, unsigned int n);
+
+/* xf_port__complete - take sent frames back from the completion ring to the pool,
+ * kicking the kernel if TX is pending. Returns the number reaped. */
+XF_API unsigned int xf_port__complete(struct xf_port *port);
+
+/* xf_port__poll - wait up to @timeout_ms for RX packets (or TX room when @tx is set).
+ * Returns >0 when ready, 0 on timeout, -errno on error (-EINTR included). */
+XF_API int xf_port__poll(struct xf_port *port, bool tx, int timeout_ms);
+
+/* Where the frames of a port's UMEM are right now. They always add up to frame_count. */
+struct xf_frame_counts {
+	__u32 free;		/* in the pool */
+	__u32 fill;		/* given to the kernel for RX (fill ring or in flight) */
+	__u32 app;		/* held by the application (received or allocated for TX) */
+	__u32 tx;		/* submitted for TX, not completed yet */
+};
+
+/* The six XDP_STATISTICS fields, by their kernel names. */
+struct xf_xdp_stats {
+	__u64 rx_dropped;
+	__u64 rx_invalid_descs;
+	__u64 tx_invalid_descs;
+	__u64 rx_ring_full;
+	__u64 rx_fill_ring_empty_descs;
+	__u64 tx_ring_empty_descs;
+};
+
+XF_API int xf_port__xdp_stats(const struct xf_port *port, struct xf_xdp_stats *st);
+XF_API void xf_port__frame_counts(const struct xf_port *port, struct xf_frame_counts *fc);
+/* The mode the kernel reports through XDP_OPTIONS (never AUTO). */
+XF_API enum xf_bind_mode xf_port__bind_mode(const struct xf_port *port);
+XF_API const char *xf_port__fallback(const struct xf_port *port, size_t i);
+XF_API int xf_port__fd(const struct xf_port *port);
+XF_API bool xf_port__need_wakeup(const struct xf_port *port);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* XSKFLOW_PORT_H */

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* Steering: the XDP program on an interface and the rules it classifies packets with.
+ * A rule is a match plus an action with a priority; unmatched traffic passes. */
+#ifndef XSKFLOW_STEER_H
+#define XSKFLOW_STEER_H
+
+#include <xskflow/xskflow.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum xf_rule_action {
+	XF_RULE_XSK = 0,	/* to the socket bound to the receiving queue */
+	XF_RULE_PASS,		/* to the kernel stack */
+	XF_RULE_DROP,
+};
+
+/* Which match fields a rule sets (xf_rule.fields). */
+#define XF_RF_VLAN	(1u << 0)
+#define XF_RF_L3	(1u << 1)
+#define XF_RF_L4	(1u << 2)
+#define XF_RF_SRC	(1u << 3)
+#define XF_RF_DST	(1u << 4)
+#define XF_RF_SPORT	(1u << 5)
+#define XF_RF_DPORT	(1u << 6)
+#define XF_RF_QUEUE	(1u << 7)
+#define XF_RF_PRIO	(1u << 8)	/* prio was given explicitly */
+
+#define XF_RULE_PRIO_DEFAULT	100
+#define XF_RULE_TEXT_MAX	256
+
+struct xf_rule {
+	__u32 fields;		/* XF_RF_* */
+	__u32 prio;		/* lower wins; XF_RULE_PRIO_DEFAULT unless given */
+	__u16 vlan;		/* 0..4095 */
+	__u8 l3;		/* 4 or 6 */
+	__u8 l4;		/* IP protocol number */
+	__u8 src[16];		/* network order; IPv4 in the first 4 bytes */
+	__u8 dst[16];
+	__u8 src_len;		/* prefix length */
+	__u8 dst_len;
+	__u16 sport_lo, sport_hi;
+	__u16 dport_lo, dport_hi;
+	__u32 queue;
+	enum xf_rule_action action;
+};
+
+/* xf_rule__parse - parse one rule in the rule language, e.g. "ip6 udp dport 4242 xsk".
+ * @err: receives a one-line message naming the offending word when parsing fails.
+ * Returns 0 or -EINVAL. */
+XF_API int xf_rule__parse(const char *text, struct xf_rule *rule, char *err, size_t errlen);
+
+/* xf_rule__format - print a rule in canonical form; parsing the result yields the same rule.
+ * Returns the length the full text needs (like snprintf). */
+XF_API int xf_rule__format(const struct xf_rule *rule, char *buf, size_t len);
+
+struct xf_steer;
+
+struct xf_steer_opts {
+	size_t sz;		/* sizeof(struct xf_steer_opts), set by XF_OPTS() */
+	enum xf_attach_mode mode;
+	size_t : 0;
+};
+
+/* xf_steer__attach - load the steering program and attach it to @ifname, negotiating the
+ * mode (see enum xf_attach_mode). It starts with no rules: everything passes.
+ * Returns the handle, or NULL with errno set; nothing is left attached on failure. */
+XF_API struct xf_steer *xf_steer__attach(const char *ifname, const struct xf_steer_opts *opts);
+
+/* xf_steer__detach - detach the program and free the handle. NULL is a no-op. */
+XF_API void xf_steer__detach(struct xf_steer *steer);
+
+/* xf_steer__set_rules - replace the whole rule set atomically: every packet is classified
+ * by either the old set or the new one. Rule i gets counter index i.
+ * Returns 0, -E2BIG when the rules need more masks or entries than the maps hold, or
+ * another -errno from the map updates (the old set then stays live). */
+XF_API int xf_steer__set_rules(struct xf_steer *steer, const struct xf_rule *rules, size_t n);
+
+struct xf_counter {
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* xf_steer__rule_counter - sum the per-CPU hit counters of rule @idx. Returns 0 or -errno. */
+XF_API int xf_steer__rule_counter(const struct xf_steer *steer, __u32 idx, struct xf_counter *c);
+
+struct xf_steer_stats {
+	__u64 packets;		/* every packet the program saw */
+	__u64 malformed;	/* truncated or malformed headers, passed */
+	__u64 unmatched;	/* passed, no rule matched */
+	__u64 pass;		/* passed by a rule */
+	__u64 drop;		/* dropped by a rule */
+	__u64 xsk;		/* redirected to a socket */
+	__u64 xsk_nosock;	/* an xsk rule matched on a queue without a socket: passed */
+};
+
+XF_API int xf_steer__stats(const struct xf_steer *steer, struct xf_steer_stats *st);
+
+/* The mode the kernel reports for the attached program (never AUTO). */
+XF_API enum xf_attach_mode xf_steer__attach_mode(const struct xf_steer *steer);
+/* Fallback reasons, one line each: index 0.. until NULL. */
+XF_API const char *xf_steer__fallback(const struct xf_steer *steer, size_t i);
+XF_API int xf_steer__ifindex(const struct xf_steer *steer);
+XF_API const char *xf_steer__driver(const struct xf_steer *steer);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* XSKFLOW_STEER_H */

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* Option parsing helpers, logging, signals and timers, and the report printer shared by
+ * the subcommands. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include "cli.h"
+
+static int verbosity;
+
+void cli_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, CLI_NAME ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int cli_print(enum xf_log_level level, const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	if ((level == XF_LOG_INFO && verbosity < 1) || (level == XF_LOG_DEBUG && verbosity < 2))
+		return 0;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return fprintf(stderr, CLI_NAME ": %s%s\n", level == XF_LOG_WARN ? "warning: " : "", buf);
+}
+
+void cli_set_verbosity(int v)
+{
+	verbosity = v;
+	xf_set_print(cli_print);
+}
+
+int cli_verbosity(void)
+{
+	return verbosity;
+}
+
+int cli_uint(const char *opt, const char *s, unsigned long lo, unsigned long hi,
+	     unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 0);
+	if (!*s || *end || errno || *s == '-' || *out < lo || *out > hi) {
+		cli_err("%s: '%s' is not a number in %lu-%lu", opt, s, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+int cli_signalfd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+int cli_timerfd(double seconds)
+{
+	struct itimerspec its = {};
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+
+	if (fd < 0 || seconds <= 0)
+		return fd;
+	its.it_value.tv_sec = (time_t)seconds;
+	its.it_value.tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (!its.it_value.tv_sec && !its.it_value.tv_nsec)
+		its.it_value.tv_nsec = 1;
+	timerfd_settime(fd, 0, &its, NULL);
+	return fd;
+}
+
+double cli_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+json_object *report_seconds(double s)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.3f", s);
+	return json_object_new_double_s(s, buf);
+}
+
+json_object *report_xdp_stats(const struct xf_xdp_stats *st)
+{
+	json_object *o = json_object_new_object();
+
+#define ADD(f) json_object_object_add(o, #f, json_object_new_uint64(st->f))
+	ADD(rx_dropped);
+	ADD(rx_invalid_descs);
+	ADD(tx_invalid_descs);
+	ADD(rx_ring_full);
+	ADD(rx_fill_ring_empty_descs);
+	ADD(tx_ring_empty_descs);
+#undef ADD
+	return o;
+}
+
+json_object *report_fallbacks(const struct xf_steer *steer, const struct xf_port *port)
+{
+	json_object *a = json_object_new_array();
+	const char *s;
+
+	for (size_t i = 0; steer && (s = xf_steer__fallback(steer, i)); i++)
+		json_object_array_add(a, json_object_new_string(s));
+	for (size_t i = 0; port && (s = xf_port__fallback(port, i)); i++)
+		json_object_array_add(a, json_object_new_string(s));
+	return a;
+}
+
+/* Text form: one "key: value" line per top-level member; objects flattened on one line. */
+void report_print(json_object *o, bool json)
+{
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		return;
+	}
+	json_object_object_foreach(o, key, val) {
+		if (json_object_is_type(val, json_type_array)) {
+			size_t n = json_object_array_length(val);
+
+			if (!n)
+				printf("%-12s none\n", key);
+			for (size_t i = 0; i < n; i++)
+				printf("%-12s %s\n", i ? "" : key,
+				       json_object_get_string(json_object_array_get_idx(val, i)));
+		} else if (json_object_is_type(val, json_type_object)) {
+			printf("%-12s", key);
+			json_object_object_foreach(val, k2, v2)
+				printf(" %s %s", k2, json_object_get_string(v2));
+			printf("\n");
+		} else {
+			printf("%-12s %s\n", key, json_object_get_string(val));
+		}
+	}
+}

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* xskflow recv: attach the steering program with the given rules, receive the steered
+ * flows on one queue until a count, a deadline or a signal, detach, and report. */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+
+#define RECV_BURST 64
+#define RECV_MAX_RULES 1024
+#define RECV_DEFAULT_RULE "udp dport 4242"
+
+struct recv_opts {
+	const char *ifname;
+	unsigned long queue;
+	const char *rules[RECV_MAX_RULES];
+	size_t nrules;
+	enum xf_attach_mode mode;
+	enum xf_bind_mode bind;
+	unsigned long count;
+	double seconds;
+	bool verify, json, no_wakeup;
+	unsigned long frame_size, frames, headroom;
+};
+
+static void recv_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: " CLI_NAME " recv -i IFACE [-q QUEUE] [-r RULE]... [--mode auto|native|generic]\n"
+		"                    [--bind auto|copy|zero-copy] [-n COUNT] [-t SECONDS] [--verify]\n"
+		"                    [--json] [--frame-size 2048|4096] [--frames N] [--headroom N]\n"
+		"                    [--no-wakeup] [-v]\n"
+		"Steers packets matching RULE (default '" RECV_DEFAULT_RULE "') on IFACE into an AF_XDP\n"
+		"socket on QUEUE and receives them. Exit status 2 when --verify finds a problem.\n");
+}
+
+static int parse_recv(int argc, char **argv, struct recv_opts *o)
+{
+	enum { O_MODE = 256, O_BIND, O_VERIFY, O_JSON, O_FSIZE, O_FRAMES, O_HEADROOM, O_NOWAKE };
+	static const struct option lopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "queue", required_argument, NULL, 'q' },
+		{ "rule", required_argument, NULL, 'r' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "time", required_argument, NULL, 't' },
+		{ "mode", required_argument, NULL, O_MODE },
+		{ "bind", required_argument, NULL, O_BIND },
+		{ "verify", no_argument, NULL, O_VERIFY },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "frame-size", required_argument, NULL, O_FSIZE },
+		{ "frames", required_argument, NULL, O_FRAMES },
+		{ "headroom", required_argument, NULL, O_HEADROOM },
+		{ "no-wakeup", no_argument, NULL, O_NOWAKE },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c, v = 0;
+	char *end;
+
+	o->frame_size = 4096;
+	o->frames = 4096;
+	while ((c = getopt_long(argc, argv, "i:q:r:n:t:vh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'i': o->ifname = optarg; break;
+		case 'q':
+			if (cli_uint("--queue", optarg, 0, 255, &o->queue))
+				return -1;
+			break;
+		case 'r':
+			if (o->nrules == RECV_MAX_RULES) {
+				cli_err("--rule: at most %d rules on the command line", RECV_MAX_RULES);
+				return -1;
+			}
+			o->rules[o->nrules++] = optarg;
+			break;
+		case 'n':
+			if (cli_uint("--count", optarg, 1, ~0ul, &o->count))
+				return -1;
+			break;
+		case 't':
+			o->seconds = strtod(optarg, &end);
+			if (*end || o->seconds <= 0 || o->seconds > 1e7) {
+				cli_err("--time: '%s' is not a positive number of seconds", optarg);
+				return -1;
+			}
+			break;
+		case O_MODE:
+			if (xf_attach_mode_parse(optarg, &o->mode)) {
+				cli_err("--mode: '%s' is not one of auto, native, generic", optarg);
+				return -1;
+			}
+			break;
+		case O_BIND:
+			if (xf_bind_mode_parse(optarg, &o->bind)) {
+				cli_err("--bind: '%s' is not one of auto, copy, zero-copy", optarg);
+				return -1;
+			}
+			break;
+		case O_VERIFY: o->verify = true; break;
+		case O_JSON: o->json = true; break;
+		case O_NOWAKE: o->no_wakeup = true; break;
+		case O_FSIZE:
+			if (cli_uint("--frame-size", optarg, 2048, 4096, &o->frame_size))
+				return -1;
+			break;
+		case O_FRAMES:
+			if (cli_uint("--frames", optarg, 2, 1u << 24, &o->frames))
+				return -1;
+			break;
+		case O_HEADROOM:
+			if (cli_uint("--headroom", optarg, 0, 4096, &o->headroom))
+				return -1;
+			break;
+		case 'v': v++; break;
+		case 'h': recv_usage(stdout); exit(0);
+		default: recv_usage(stderr); return -1;
+		}
+	}
+	if (optind < argc) {
+		cli_err("recv: unexpected argument '%s'; rules go after -r", argv[optind]);
+		return -1;
+	}
+	if (!o->ifname) {
+		cli_err("recv: -i IFACE is required");
+		recv_usage(stderr);
+		return -1;
+	}
+	if (!o->nrules)
+		o->rules[o->nrules++] = RECV_DEFAULT_RULE;
+	cli_set_verbosity(v);
+	return 0;
+}
+
+struct recv_totals {
+	uint64_t packets, bytes;
+	double elapsed;
+	bool interrupted;
+};
+
+/* The receive loop: poll the socket, the signalfd and the deadline timer. */
+static int recv_loop(struct xf_port *port, const struct recv_opts *o, struct verify *vf,
+		     struct recv_totals *t)
+{
+	struct xf_pkt pkts[RECV_BURST];
+	int sfd = cli_signalfd(), tfd = cli_timerfd(o->seconds);
+	struct pollfd pfd[3] = {
+		{ .fd = xf_port__fd(port), .events = POLLIN },
+		{ .fd = sfd, .events = POLLIN },
+		{ .fd = tfd, .events = POLLIN },
+	};
+	double start = cli_now();
+	int err = 0;
+
+	if (sfd < 0 || tfd < 0) {
+		cli_err("recv: cannot create signal or timer descriptors: %s", strerror(errno));
+		err = -1;
+		goto out;
+	}
+	while (!o->count || t->packets < o->count) {
+		unsigned int want = RECV_BURST, n;
+
+		if (o->count && o->count - t->packets < want)
+			want = (unsigned int)(o->count - t->packets);
+		n = xf_port__rx(port, pkts, want);
+		for (unsigned int i = 0; i < n; i++) {
+			t->bytes += pkts[i].len;
+			if (o->verify)
+				verify_packet(vf, pkts[i].data, pkts[i].len);
+		}
+		t->packets += n;
+		xf_port__release(port, pkts, n);
+		if (n)
+			continue;
+
+		if (poll(pfd, 3, 1000) < 0 && errno != EINTR) {
+			cli_err("recv: poll: %s", strerror(errno));
+			err = -1;
+			break;
+		}
+		if (pfd[1].revents) {
+			t->interrupted = true;
+			break;
+		}
+		if (pfd[2].revents)
+			break;
+	}
+out:
+	t->elapsed = cli_now() - start;
+	if (sfd >= 0)
+		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
+	return err;
+}
+
+static json_object *recv_report(const struct recv_opts *o, const struct recv_totals *t,
+				struct xf_steer *steer, struct xf_port *port,
+				const struct verify *vf)
+{
+	json_object *r = json_object_new_object(), *st, *rules = json_object_new_array();
+	struct xf_steer_stats ss = {};
+	struct xf_xdp_stats xs = {};
+
+	json_object_object_add(r, "interface", json_object_new_string(o->ifname));
+	json_object_object_add(r, "queue", json_object_new_uint64(o->queue));
+	json_object_object_add(r, "packets", json_object_new_uint64(t->packets));
+	json_object_object_add(r, "bytes", json_object_new_uint64(t->bytes));
+	json_object_object_add(r, "seconds", report_seconds(t->elapsed));
+	json_object_object_add(r, "attach_mode",
+			       json_object_new_string(xf_attach_mode_str(xf_steer__attach_mode(steer))));
+	json_object_object_add(r, "bind_mode",
+			       json_object_new_string(xf_bind_mode_str(xf_port__bind_mode(port))));
+	json_object_object_add(r, "driver", json_object_new_string(xf_steer__driver(steer)));
+	json_object_object_add(r, "need_wakeup", json_object_new_boolean(xf_port__need_wakeup(port)));
+	json_object_object_add(r, "fallbacks", report_fallbacks(steer, port));
+	xf_port__xdp_stats(port, &xs);
+	json_object_object_add(r, "xdp_stats", report_xdp_stats(&xs));
+
+	xf_steer__stats(steer, &ss);
+	st = json_object_new_object();
+#define ADD(f) json_object_object_add(st, #f, json_object_new_uint64(ss.f))
+	ADD(packets); ADD(malformed); ADD(unmatched); ADD(pass); ADD(drop); ADD(xsk);
+	ADD(xsk_nosock);
+#undef ADD
+	json_object_object_add(r, "steering", st);
+
+	for (size_t i = 0; i < o->nrules; i++) {
+		struct xf_counter c = {};
+		char line[XF_RULE_TEXT_MAX + 64];
+
+		xf_steer__rule_counter(steer, i, &c);
+		snprintf(line, sizeof(line), "%s: %llu packets, %llu bytes", o->rules[i],
+			 (unsigned long long)c.packets, (unsigned long long)c.bytes);
+		json_object_array_add(rules, json_object_new_string(line));
+	}
+	json_object_object_add(r, "rules", rules);
+
+	if (o->verify) {
+		json_object *v = json_object_new_object();
+
+		json_object_object_add(v, "ok", json_object_new_uint64(vf->ok));
+		json_object_object_add(v, "bad", json_object_new_uint64(vf->bad));
+		json_object_object_add(v, "out_of_order", json_object_new_uint64(vf->out_of_order));
+		json_object_object_add(v, "missing", json_object_new_uint64(vf->missing));
+		json_object_object_add(r, "verify", v);
+	}
+	return r;
+}
+
+int cmd_recv(int argc, char **argv)
+{
+	struct recv_opts o = {};
+	struct xf_rule *rules = NULL;
+	struct xf_steer *steer = NULL;
+	struct xf_umem *umem = NULL;
+	struct xf_port *port = NULL;
+	struct recv_totals t = {};
+	struct verify vf = {};
+	json_object *report = NULL;
+	char err[256];
+	int ret = 1;
+
+	if (parse_recv(argc, argv, &o))
+		return 1;
+	rules = calloc(o.nrules, sizeof(*rules));
+	if (!rules)
+		return 1;
+	for (size_t i = 0; i < o.nrules; i++) {
+		if (xf_rule__parse(o.rules[i], &rules[i], err, sizeof(err))) {
+			cli_err("%s", err);
+			goto out;
+		}
+	}
+
+	XF_OPTS(xf_steer_opts, sopts, .mode = o.mode);
+	steer = xf_steer__attach(o.ifname, &sopts);
+	if (!steer)
+		goto out;
+	if (xf_steer__set_rules(steer, rules, o.nrules))
+		goto out;
+
+	XF_OPTS(xf_umem_opts, uopts, .frame_size = o.frame_size, .frame_count = o.frames,
+		.headroom = o.headroom);
+	umem = xf_umem__create(&uopts);
+	if (!umem)
+		goto out;
+
+	XF_OPTS(xf_port_opts, popts, .queue = o.queue, .bind = o.bind, .steer = steer,
+		.tx_size = XF_PORT_NO_RING, .no_need_wakeup = o.no_wakeup);
+	port = xf_port__create(o.ifname, umem, &popts);
+	if (!port)
+		goto out;
+
+	/* Tests and scripts wait for this line before sending. */
+	fprintf(stderr, CLI_NAME ": receiving on %s queue %lu (attach %s, bind %s)\n", o.ifname,
+		o.queue, xf_attach_mode_str(xf_steer__attach_mode(steer)),
+		xf_bind_mode_str(xf_port__bind_mode(port)));
+
+	if (recv_loop(port, &o, &vf, &t))
+		goto out;
+	if (o.verify)
+		verify_finish(&vf, o.count);
+	report = recv_report(&o, &t, steer, port, &vf);
+	ret = 0;
+	if (o.verify && (vf.bad || vf.out_of_order || vf.missing))
+		ret = 2;
+out:
+	/* Teardown order: socket out of the XSKMAP and closed, program detached, UMEM freed. */
+	xf_port__destroy(port);
+	xf_steer__detach(steer);
+	if (umem) {
+		if (report)
+			json_object_object_add(report, "frames_home",
+					       json_object_new_boolean(xf_umem__free_frames(umem) ==
+								       xf_umem__frame_count(umem)));
+		xf_umem__destroy(umem);
+	}
+	if (report) {
+		report_print(report, o.json);
+		json_object_put(report);
+	}
+	verify_free(&vf);
+	free(rules);
+	return ret;
+}

@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* xskflow send: transmit sequenced UDP test frames through an AF_XDP socket, optionally
+ * paced, wait for every completion, and report. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include "cli.h"
+
+#define SEND_BURST 64
+#define SEND_COMPLETE_TIMEOUT 5.0
+
+struct send_opts {
+	const char *ifname;
+	unsigned long queue;
+	struct flow flow;
+	bool have_dst_mac, have_src_mac, have_sport;
+	const char *src_ip, *dst_ip;
+	unsigned long count, size_min, size_max, rate, seed;
+	enum xf_bind_mode bind;
+	bool json;
+};
+
+static void send_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: " CLI_NAME " send -i IFACE [-q QUEUE] --dst-mac MAC [--src-mac MAC]\n"
+		"                    --src-ip IP --dst-ip IP [--src-port P] --dst-port P [-n COUNT]\n"
+		"                    [-s SIZE | -s MIN-MAX] [--rate PPS] [--seed N]\n"
+		"                    [--bind auto|copy|zero-copy] [--json] [-v]\n"
+		"Sends COUNT (default 1000) UDP frames of SIZE bytes (Ethernet frame without FCS,\n"
+		"default 64) carrying the xskflow test pattern; MIN-MAX draws sizes from a seeded PRNG.\n");
+}
+
+static int parse_mac(const char *opt, const char *s, uint8_t *mac)
+{
+	unsigned int b[6];
+	char tail;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+		goto bad;
+	for (int i = 0; i < 6; i++) {
+		if (b[i] > 0xff)
+			goto bad;
+		mac[i] = (uint8_t)b[i];
+	}
+	return 0;
+bad:
+	cli_err("%s: '%s' is not a MAC address like 02:00:00:00:00:01", opt, s);
+	return -1;
+}
+
+static int iface_mac(const char *ifname, uint8_t *mac)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = -1;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (!ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+		err = 0;
+	}
+	close(fd);
+	return err;
+}
+
+static int parse_ip(const char *opt, const char *s, int *family, struct in6_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, a) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, s, a) == 1)
+		*family = AF_INET6;
+	else {
+		cli_err("%s: '%s' is not an IPv4 or IPv6 address", opt, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_size(const char *s, unsigned long *lo, unsigned long *hi)
+{
+	char buf[32], *dash;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = '\0';
+	if (cli_uint("--size", buf, 1, 65535, lo))
+		return -1;
+	*hi = *lo;
+	if (dash && cli_uint("--size", dash + 1, 1, 65535, hi))
+		return -1;
+	if (*lo > *hi) {
+		cli_err("--size: range '%s' is upside down; write %lu-%lu", s, *hi, *lo);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_send(int argc, char **argv, struct send_opts *o)
+{
+	enum { O_DMAC = 256, O_SMAC, O_SIP, O_DIP, O_SPORT, O_DPORT, O_RATE, O_SEED, O_BIND,
+	       O_JSON };
+	static const struct option lopts[] = {
+		{ "interface", required_argument, NULL, 'i' },
+		{ "queue", required_argument, NULL, 'q' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "size", required_argument, NULL, 's' },
+		{ "dst-mac", required_argument, NULL, O_DMAC },
+		{ "src-mac", required_argument, NULL, O_SMAC },
+		{ "src-ip", required_argument, NULL, O_SIP },
+		{ "dst-ip", required_argument, NULL, O_DIP },
+		{ "src-port", required_argument, NULL, O_SPORT },
+		{ "dst-port", required_argument, NULL, O_DPORT },
+		{ "rate", required_argument, NULL, O_RATE },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "bind", required_argument, NULL, O_BIND },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	int c, v = 0, sfam = 0, dfam = 0;
+	unsigned long port;
+	bool have_dport = false;
+	unsigned int min;
+
+	o->count = 1000;
+	o->size_min = o->size_max = 64;
+	o->seed = 1;
+	while ((c = getopt_long(argc, argv, "i:q:n:s:vh", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'i': o->ifname = optarg; break;
+		case 'q':
+			if (cli_uint("--queue", optarg, 0, 255, &o->queue))
+				return -1;
+			break;
+		case 'n':
+			if (cli_uint("--count", optarg, 1, ~0u, &o->count))
+				return -1;
+			break;
+		case 's':
+			if (parse_size(optarg, &o->size_min, &o->size_max))
+				return -1;
+			break;
+		case O_DMAC:
+			if (parse_mac("--dst-mac", optarg, o->flow.dst_mac))
+				return -1;
+			o->have_dst_mac = true;
+			break;
+		case O_SMAC:
+			if (parse_mac("--src-mac", optarg, o->flow.src_mac))
+				return -1;
+			o->have_src_mac = true;
+			break;
+		case O_SIP:
+			if (parse_ip("--src-ip", optarg, &sfam, &o->flow.src))
+				return -1;
+			o->src_ip = optarg;
+			break;
+		case O_DIP:
+			if (parse_ip("--dst-ip", optarg, &dfam, &o->flow.dst))
+				return -1;
+			o->dst_ip = optarg;
+			break;
+		case O_SPORT:
+			if (cli_uint("--src-port", optarg, 1, 65535, &port))
+				return -1;
+			o->flow.sport = (uint16_t)port;
+			o->have_sport = true;
+			break;
+		case O_DPORT:
+			if (cli_uint("--dst-port", optarg, 1, 65535, &port))
+				return -1;
+			o->flow.dport = (uint16_t)port;
+			have_dport = true;
+			break;
+		case O_RATE:
+			if (cli_uint("--rate", optarg, 1, 100000000, &o->rate))
+				return -1;
+			break;
+		case O_SEED:
+			if (cli_uint("--seed", optarg, 0, ~0u, &o->seed))
+				return -1;
+			break;
+		case O_BIND:
+			if (xf_bind_mode_parse(optarg, &o->bind)) {
+				cli_err("--bind: '%s' is not one of auto, copy, zero-copy", optarg);
+				return -1;
+			}
+			break;
+		case O_JSON: o->json = true; break;
+		case 'v': v++; break;
+		case 'h': send_usage(stdout); exit(0);
+		default: send_usage(stderr); return -1;
+		}
+	}
+	cli_set_verbosity(v);
+	if (optind < argc) {
+		cli_err("send: unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	if (!o->ifname || !o->have_dst_mac || !o->src_ip || !o->dst_ip || !have_dport) {
+		cli_err("send: -i, --dst-mac, --src-ip, --dst-ip and --dst-port are required");
+		send_usage(stderr);
+		return -1;
+	}
+	if (sfam != dfam) {
+		cli_err("send: --src-ip %s and --dst-ip %s are not the same address family",
+			o->src_ip, o->dst_ip);
+		return -1;
+	}
+	o->flow.family = sfam;
+	if (!o->have_sport)
+		o->flow.sport = 10000;
+	min = pat_min_frame(sfam);
+	if (o->size_min < min) {
+		cli_err("--size: %lu bytes is too small for an %s test frame; use at least %u",
+			o->size_min, sfam == AF_INET6 ? "IPv6" : "IPv4", min);
+		return -1;
+	}
+	return 0;
+}
+
+/* xorshift32: sizes are reproducible from --seed. */
+static uint32_t next_rand(uint32_t *s)
+{
+	uint32_t x = *s ? *s : 0x9e3779b9;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*s = x;
+	return x;
+}
+
+static void sleep_until(double t)
+{
+	struct timespec ts = { .tv_sec = (time_t)t, .tv_nsec = (long)((t - (time_t)t) * 1e9) };
+
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+int cmd_send(int argc, char **argv)
+{
+	struct send_opts o = {};
+	struct xf_umem *umem = NULL;
+	struct xf_port *port = NULL;
+	struct xf_pkt pkts[SEND_BURST];
+	uint64_t sent = 0, bytes = 0;
+	json_object *report = NULL;
+	uint32_t rng;
+	double start, deadline;
+	int ret = 1;
+
+	if (parse_send(argc, argv, &o))
+		return 1;
+	rng = (uint32_t)o.seed;
+	if (!o.have_src_mac && iface_mac(o.ifname, o.flow.src_mac)) {
+		cli_err("interface '%s' not found or has no MAC address; check 'ip link' or give "
+			"--src-mac", o.ifname);
+		return 1;
+	}
+
+	XF_OPTS(xf_umem_opts, uopts, .frame_size = o.size_max > 2048 ? 4096 : 2048,
+		.frame_count = 4096);
+	if (o.size_max > 4096 - 256) {
+		cli_err("--size: %lu bytes does not fit a 4096-byte frame; use at most %d",
+			o.size_max, 4096 - 256);
+		return 1;
+	}
+	umem = xf_umem__create(&uopts);
+	if (!umem)
+		goto out;
+	XF_OPTS(xf_port_opts, popts, .queue = o.queue, .bind = o.bind, .rx_size = XF_PORT_NO_RING);
+	port = xf_port__create(o.ifname, umem, &popts);
+	if (!port)
+		goto out;
+
+	start = cli_now();
+	while (sent < o.count) {
+		unsigned int want = SEND_BURST, n, done;
+
+		if (o.count - sent < want)
+			want = (unsigned int)(o.count - sent);
+		if (o.rate) {
+			/* Pace per burst: the burst is due when its first frame is. */
+			if (want > o.rate / 1000 + 1)
+				want = o.rate / 1000 + 1;
+			sleep_until(start + (double)sent / o.rate);
+		}
+		xf_port__complete(port);
+		n = xf_port__tx_alloc(port, pkts, want);
+		for (unsigned int i = 0; i < n; i++) {
+			unsigned int len = o.size_min;
+
+			if (o.size_max > o.size_min)
+				len += next_rand(&rng) % (o.size_max - o.size_min + 1);
+			pat_build(pkts[i].data, len, &o.flow, (uint32_t)(sent + i));
+			pkts[i].len = len;
+		}
+		done = xf_port__tx(port, pkts, n);
+		for (unsigned int i = 0; i < done; i++)
+			bytes += pkts[i].len;
+		/* What the ring could not take goes back; it is rebuilt with the same numbers. */
+		xf_port__release(port, pkts + done, n - done);
+		sent += done;
+		if (done < want)
+			xf_port__poll(port, true, 10);
+	}
+
+	deadline = cli_now() + SEND_COMPLETE_TIMEOUT;
+	for (;;) {
+		struct xf_frame_counts fc;
+
+		xf_port__complete(port);
+		xf_port__frame_counts(port, &fc);
+		if (!fc.tx)
+			break;
+		if (cli_now() > deadline) {
+			cli_err("interface '%s': %u frames not completed after %.0f s; the link may be "
+				"down", o.ifname, fc.tx, SEND_COMPLETE_TIMEOUT);
+			goto out;
+		}
+		xf_port__poll(port, true, 1);
+	}
+
+	report = json_object_new_object();
+	json_object_object_add(report, "interface", json_object_new_string(o.ifname));
+	json_object_object_add(report, "queue", json_object_new_uint64(o.queue));
+	json_object_object_add(report, "packets", json_object_new_uint64(sent));
+	json_object_object_add(report, "bytes", json_object_new_uint64(bytes));
+	json_object_object_add(report, "seconds", report_seconds(cli_now() - start));
+	json_object_object_add(report, "attach_mode", json_object_new_string("none"));
+	json_object_object_add(report, "bind_mode",
+			       json_object_new_string(xf_bind_mode_str(xf_port__bind_mode(port))));
+	json_object_object_add(report, "fallbacks", report_fallbacks(NULL, port));
+	{
+		struct xf_xdp_stats xs = {};
+
+		xf_port__xdp_stats(port, &xs);
+		json_object_object_add(report, "xdp_stats", report_xdp_stats(&xs));
+	}
+	ret = 0;
+out:
+	xf_port__destroy(port);
+	if (umem) {
+		if (report)
+			json_object_object_add(report, "frames_home",
+					       json_object_new_boolean(xf_umem__free_frames(umem) ==
+								       xf_umem__frame_count(umem)));
+		xf_umem__destroy(umem);
+	}
+	if (report) {
+		report_print(report, o.json);
+		json_object_put(report);
+	}
+	return ret;
+}
