@@ -21,7 +21,8 @@ endif
 WARN      := -Wall -Wextra -Werror
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 $(WARN) -fvisibility=hidden -Iinclude -I$(BUILD) -D_GNU_SOURCE
-LIBS      := $(shell pkg-config --libs libxdp libbpf 2>/dev/null || echo -lxdp -lbpf) -lelf -lz -lpthread
+LIBS      := $(shell pkg-config --libs libxdp libbpf 2>/dev/null || echo -lxdp -lbpf) -lelf -lz -lnuma -lmnl -lpthread
+DMN_LIBS  := -ljson-c -linih -lpcap -lz -ldl
 ifeq ($(SAN),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS   += -fsanitize=address,undefined
@@ -36,6 +37,14 @@ CLI_OBJS  := $(patsubst user/cli/%.c,$(BUILD)/cli/%.o,$(CLI_SRCS))
 HDRS      := $(wildcard include/xskflow/*.h user/lib/*.h user/cli/*.h bpf/*.h)
 TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+DMN_SRCS  := $(wildcard user/daemon/*.c)
+DMN_OBJS  := $(patsubst user/daemon/%.c,$(BUILD)/daemon/%.o,$(DMN_SRCS))
+DAEMON    := $(if $(DMN_SRCS),$(BUILD)/xskflowd)
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 
 STATIC    := $(BUILD)/libxskflow.a
 SHARED    := $(BUILD)/libxskflow.so.0
@@ -43,24 +52,25 @@ SKEL      := $(BUILD)/xskflow.skel.h
 BPF_OBJ   := $(BUILD)/xskflow.bpf.o
 CLI       := $(BUILD)/xskflow
 
-.PHONY: all deps check demo clean install
+.PHONY: all deps check demo bench clean install
 .DELETE_ON_ERROR:
 
-all: $(BPF_OBJ) $(STATIC) $(SHARED) $(BUILD)/libxskflow.pc $(CLI) $(TEST_BINS)
+all: $(BPF_OBJS) $(SKELS) $(STATIC) $(SHARED) $(BUILD)/libxskflow.pc $(CLI) $(DAEMON) \
+	$(TEST_BINS) $(BENCH_BINS)
 
 deps:
 	$(Q)scripts/deps.sh
 
 $(BUILD)/.dir:
-	$(Q)mkdir -p $(BUILD)/lib $(BUILD)/cli $(BUILD)/tests && touch $@
+	$(Q)mkdir -p $(BUILD)/lib $(BUILD)/cli $(BUILD)/daemon $(BUILD)/tests $(BUILD)/bench && touch $@
 
-$(BPF_OBJ): bpf/xskflow.bpf.c $(wildcard bpf/*.h) | $(BUILD)/.dir
+$(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(BUILD)/.dir
 	$(call msg,CLANG,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(SKEL): $(BPF_OBJ)
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(call msg,SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< name xskflow_bpf > $@ 2>/dev/null
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@ 2>/dev/null
 
 $(BUILD)/lib/%.o: user/lib/%.c $(HDRS) $(SKEL)
 	$(call msg,CC,$@)
@@ -87,9 +97,25 @@ $(CLI): $(CLI_OBJS) $(STATIC)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(STATIC) $(LIBS) -ljson-c
 
-$(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS)
+$(BUILD)/daemon/%.o: user/daemon/%.c $(HDRS) $(wildcard user/daemon/*.h) | $(BUILD)/.dir
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/xskflowd: $(DMN_OBJS) $(STATIC)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(DMN_OBJS) $(STATIC) $(LIBS) $(DMN_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser/lib -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS) -lcmocka
+
+$(BUILD)/bench/%: tests/bench/%.c $(STATIC) $(HDRS) $(SKELS) | $(BUILD)/.dir
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/lib -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS) -lm
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) QUICK=$(QUICK) scripts/bench.sh
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -102,7 +128,7 @@ demo: deps
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 		$(DESTDIR)$(PREFIX)/include/xskflow
-	install -m 0755 $(CLI) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(CLI) $(DAEMON) $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(STATIC) $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(SHARED) $(DESTDIR)$(PREFIX)/lib/
 	ln -sf libxskflow.so.0 $(DESTDIR)$(PREFIX)/lib/libxskflow.so
