@@ -67,6 +67,13 @@ struct xf_mask {
 struct xf_config {
 	__u32 gen;
 	__u32 nmasks[XF_GENERATIONS];
+	__u32 owner_pid;	/* process that detaches it on exit; 0: persistent (xskflow attach) */
+};
+
+/* Userspace-only rule store (rule id -> canonical rule text), so that any process can list
+ * and edit the live rule set of an attached program through its pinned maps. */
+struct xf_rule_rec {
+	char text[256];
 };
 
 /* Per-rule counters (per-CPU array indexed by rule_id). */

@@ -50,4 +50,12 @@ struct {
 	__type(value, __u32);
 } xf_xsks SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, XF_MAX_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct xf_rule_rec);
+} xf_rule_store SEC(".maps");
+
 #endif /* XF_MAPS_H */

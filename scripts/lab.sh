@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Two-namespace veth lab: "a" and "b" joined by one veth pair, random names, addresses from
-# 198.18.0.0/15 and 2001:db8::/32, no default routes, bpffs mounted for every command.
+# 198.18.0.0/15 and 2001:db8::/32, no default routes. Each lab has its own bpffs, mounted
+# on /sys/fs/bpf for every command run through 'exec', so pins survive between commands.
 #
 #   scripts/lab.sh up [-q QUEUES]     create a lab, print its variables (eval them)
 #   scripts/lab.sh down ID            delete the lab (idempotent)
@@ -18,6 +19,7 @@ names() {
 	NS_B="xf-$1-b"
 	IF_A="xfa$1"
 	IF_B="xfb$1"
+	BPFFS="/run/xskflow-lab/$1"
 }
 
 lab_up() {
@@ -33,6 +35,8 @@ lab_up() {
 	names "$id"
 	# Clean up whatever we made if any step fails.
 	trap 'lab_down "$id" >/dev/null 2>&1' ERR
+	mkdir -p "$BPFFS"
+	mount -t bpf bpf "$BPFFS"
 	ip netns add "$NS_A"
 	ip netns add "$NS_B"
 	ip link add "$IF_A" numrxqueues "$queues" numtxqueues "$queues" netns "$NS_A" type veth \
@@ -67,6 +71,8 @@ lab_down() {
 	ip netns pids "$NS_B" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
 	ip netns del "$NS_A" 2>/dev/null || true
 	ip netns del "$NS_B" 2>/dev/null || true
+	umount "$BPFFS" 2>/dev/null || true
+	rmdir "$BPFFS" 2>/dev/null || true
 }
 
 lab_exec() {
@@ -78,8 +84,8 @@ lab_exec() {
 	b) ns=$NS_B ;;
 	*) usage ;;
 	esac
-	# 'ip netns exec' gives every command a fresh /sys: libxdp needs bpffs there.
-	exec ip netns exec "$ns" sh -c 'mount -t bpf bpf /sys/fs/bpf 2>/dev/null; exec "$@"' sh "$@"
+	# 'ip netns exec' gives every command a fresh /sys: put the lab's bpffs back on it.
+	exec ip netns exec "$ns" sh -c 'mount --bind "$0" /sys/fs/bpf; exec "$@"' "$BPFFS" "$@"
 }
 
 [ $# -ge 1 ] || usage

@@ -60,29 +60,61 @@ struct xf_steer;
 struct xf_steer_opts {
 	size_t sz;		/* sizeof(struct xf_steer_opts), set by XF_OPTS() */
 	enum xf_attach_mode mode;
+	bool persist;		/* stay attached after xf_steer__close() (like 'xskflow attach') */
 	size_t : 0;
 };
 
 /* xf_steer__attach - load the steering program and attach it to @ifname, negotiating the
- * mode (see enum xf_attach_mode). It starts with no rules: everything passes.
+ * mode (see enum xf_attach_mode), and pin its maps under /sys/fs/bpf/xskflow/IFNAME so that
+ * other processes can join it. It starts with no rules: everything passes. A stale instance
+ * left by a process that died is replaced (and reported as a fallback); a live one, a
+ * persistent one or another program is an error.
  * Returns the handle, or NULL with errno set; nothing is left attached on failure. */
 XF_API struct xf_steer *xf_steer__attach(const char *ifname, const struct xf_steer_opts *opts);
 
-/* xf_steer__detach - detach the program and free the handle. NULL is a no-op. */
+/* xf_steer__open - join the persistent steering program attached to @ifname through its
+ * pinned maps. Returns NULL with errno ENOENT when there is none. */
+XF_API struct xf_steer *xf_steer__open(const char *ifname);
+
+/* xf_steer__close - free the handle; a non-persistent program is detached. NULL: no-op. */
+XF_API void xf_steer__close(struct xf_steer *steer);
+
+/* xf_steer__detach - detach the program, remove its pins and free the handle (persistent
+ * or not). NULL is a no-op. */
 XF_API void xf_steer__detach(struct xf_steer *steer);
 
+XF_API bool xf_steer__persistent(const struct xf_steer *steer);
+
 /* xf_steer__set_rules - replace the whole rule set atomically: every packet is classified
- * by either the old set or the new one. Rule i gets counter index i.
+ * by either the old set or the new one. Rule i gets id (counter index) i; counters restart.
  * Returns 0, -E2BIG when the rules need more masks or entries than the maps hold, or
  * another -errno from the map updates (the old set then stays live). */
 XF_API int xf_steer__set_rules(struct xf_steer *steer, const struct xf_rule *rules, size_t n);
+
+/* A rule and its id (counter index). */
+struct xf_rule_entry {
+	__u32 id;
+	struct xf_rule rule;
+};
+
+/* xf_steer__add_rule - add one rule to the live set (atomically, like set_rules), with the
+ * lowest free id, returned in @id (may be NULL). Returns 0 or -errno. */
+XF_API int xf_steer__add_rule(struct xf_steer *steer, const struct xf_rule *rule, __u32 *id);
+
+/* xf_steer__del_rule - remove rule @id from the live set. Returns 0, -ENOENT or -errno. */
+XF_API int xf_steer__del_rule(struct xf_steer *steer, __u32 id);
+
+/* xf_steer__list_rules - copy up to @max live rules, sorted by id, into @out.
+ * Returns the total number of rules (may exceed @max) or -errno. */
+XF_API int xf_steer__list_rules(const struct xf_steer *steer, struct xf_rule_entry *out,
+				size_t max);
 
 struct xf_counter {
 	__u64 packets;
 	__u64 bytes;
 };
 
-/* xf_steer__rule_counter - sum the per-CPU hit counters of rule @idx. Returns 0 or -errno. */
+/* xf_steer__rule_counter - sum the per-CPU hit counters of rule id @idx. Returns 0 or -errno. */
 XF_API int xf_steer__rule_counter(const struct xf_steer *steer, __u32 idx, struct xf_counter *c);
 
 struct xf_steer_stats {

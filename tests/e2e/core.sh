@@ -164,13 +164,40 @@ test_e2e_bad_input_errors() {
 
 test_e2e_existing_program_refused() {
 	lab_up
-	ip -n "$NS_A" link set dev "$IF_A" xdpgeneric obj "$BUILD/xskflow.bpf.o" sec xdp 2>/dev/null ||
-		skip "iproute2 cannot load a test program"
-	local out
+	local obj=/usr/lib/$(gcc -dumpmachine)/bpf/xdpfilt_alw_all.o out
+	[ -f "$obj" ] || skip "xdp-tools' xdpfilt_alw_all.o is not installed"
+	in_a xdp-loader load -m skb "$IF_A" "$obj" >/dev/null 2>&1 || fail "xdp-loader load failed"
 	out=$(in_a "$XF" recv -i "$IF_A" --mode generic -t 1 2>&1) && fail "attach over another program succeeded"
 	echo "$out"
-	expect_match "error" "$out" "already has an XDP program attached"
-	ip -n "$NS_A" link set dev "$IF_A" xdpgeneric off
+	expect "one error line" "$(echo "$out" | wc -l)" 1
+	expect_match "error" "$out" "'$IF_A' already has an XDP program attached \(id [0-9]+\); detach it first"
+	in_a xdp-loader unload "$IF_A" --all >/dev/null 2>&1 || fail "xdp-loader unload failed"
+	no_xdp "$NS_A" "$IF_A"
+}
+
+test_e2e_stale_program_replaced_after_kill9() {
+	lab_up
+	start_recv r -i "$IF_A"
+	kill -9 "$RECV_PID"
+	wait "$RECV_PID" 2>/dev/null
+	ip -n "$NS_A" -d link show "$IF_A" | grep -q prog/xdp || fail "kill -9 left nothing to recover"
+	start_recv r2 -i "$IF_A" -n 100 -t 20 --verify --json
+	send_seq 4 100 64-512
+	wait "$RECV_PID" || fail "recv after kill -9 failed: $(cat "$T_DIR/r2.err")"
+	expect_match "fallback" "$(jget "$T_DIR/r2.json" '.fallbacks | join("|")')" "replaced a stale xskflow steering program"
+	expect "verify ok" "$(jget "$T_DIR/r2.json" .verify.ok)" 100
+	no_xdp "$NS_A" "$IF_A"
+}
+
+test_e2e_second_recv_refused_while_first_runs() {
+	lab_up
+	start_recv r -i "$IF_A" -t 10
+	local out
+	out=$(in_a "$XF" recv -i "$IF_A" -t 1 2>&1) && fail "second recv on the same interface succeeded"
+	expect_match "error" "$out" "'$IF_A' is in use by xskflow process $RECV_PID"
+	ip -n "$NS_A" -d link show "$IF_A" | grep -q prog/xdp || fail "the first recv lost its program"
+	kill -TERM "$RECV_PID"
+	wait "$RECV_PID" || fail "recv exited with $? after SIGTERM"
 	no_xdp "$NS_A" "$IF_A"
 }
 

@@ -623,6 +623,12 @@ static bool val_better(const struct xf_rule_val *a, const struct xf_rule_val *b)
 
 int xf_rules_compile(const struct xf_rule *rules, size_t n, struct xf_compiled *c)
 {
+	return xf_rules_compile_ids(rules, NULL, n, c);
+}
+
+int xf_rules_compile_ids(const struct xf_rule *rules, const __u32 *ids, size_t n,
+			 struct xf_compiled *c)
+{
 	__u32 out = 0;
 	int err;
 
@@ -630,7 +636,7 @@ int xf_rules_compile(const struct xf_rule *rules, size_t n, struct xf_compiled *
 	if (n > XF_MAX_RULES)
 		return -E2BIG;
 	for (size_t i = 0; i < n; i++) {
-		err = compile_one(c, &rules[i], i);
+		err = compile_one(c, &rules[i], ids ? ids[i] : (__u32)i);
 		if (err) {
 			xf_rules_compiled_free(c);
 			return err;

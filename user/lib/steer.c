@@ -1,27 +1,28 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Steering program life cycle: load, attach with mode negotiation, read back what the
- * kernel gave us, swap rule sets atomically, read counters, detach. */
-#include <net/if.h>
-#include <pthread.h>
+ * kernel gave us, pin the maps so other processes can join, find and replace stale
+ * instances, detach. */
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
-#include <unistd.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 #include <xdp/libxdp.h>
-#include "xf_internal.h"
+#include "steer_internal.h"
 #include "rule_internal.h"
 #include "xskflow.skel.h"
 
-struct xf_steer {
-	struct xskflow_bpf *skel;
-	struct xdp_program *prog;
-	int ifindex;
-	char ifname[IF_NAMESIZE];
-	char driver[XF_DRIVER_MAX];
-	enum xf_attach_mode mode;
-	struct xf_fallbacks fb;
+#define XF_PROG_NAME "xskflow_steer"
+
+static const char *const map_names[XF_M_MAX] = {
+	[XF_M_CONFIG] = "xf_config",	   [XF_M_MASKS] = "xf_masks",
+	[XF_M_RULES] = "xf_rules",	   [XF_M_RULE_STATS] = "xf_rule_stats",
+	[XF_M_STATS] = "xf_stats",	   [XF_M_XSKS] = "xf_xsks",
+	[XF_M_RULE_STORE] = "xf_rule_store",
 };
 
 static enum xdp_attach_mode to_libxdp(enum xf_attach_mode m)
@@ -29,26 +30,212 @@ static enum xdp_attach_mode to_libxdp(enum xf_attach_mode m)
 	return m == XF_ATTACH_GENERIC ? XDP_MODE_SKB : XDP_MODE_NATIVE;
 }
 
+static struct xf_steer *steer_new(const char *ifname)
+{
+	struct xf_steer *s;
+	int idx;
+
+	xf_install_lib_printers();
+	idx = xf_iface_index(ifname);
+	if (idx < 0) {
+		errno = -idx;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	for (int i = 0; i < XF_M_MAX; i++)
+		s->fd[i] = -1;
+	s->ifindex = idx;
+	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
+	snprintf(s->pin_dir, sizeof(s->pin_dir), XF_PIN_ROOT "/%s", ifname);
+	xf_iface_driver(ifname, s->driver, sizeof(s->driver));
+	return s;
+}
+
+static void steer_free(struct xf_steer *s)
+{
+	for (int i = 0; i < XF_M_MAX; i++)
+		if (s->fd[i] >= 0)
+			close(s->fd[i]);
+	if (s->prog)
+		xdp_program__close(s->prog);
+	if (s->skel)
+		xskflow_bpf__destroy(s->skel);
+	free(s);
+}
+
+/* ---- pins ---- */
+
+static void unpin_all(const char *dir)
+{
+	char path[128];
+
+	for (int i = 0; i < XF_M_MAX; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static int pin_all(struct xf_steer *s)
+{
+	char path[128];
+	int err;
+
+	if (mkdir(XF_PIN_ROOT, 0700) && errno != EEXIST)
+		goto fail;
+	if (mkdir(s->pin_dir, 0700) && errno != EEXIST)
+		goto fail;
+	for (int i = 0; i < XF_M_MAX; i++) {
+		snprintf(path, sizeof(path), "%s/%s", s->pin_dir, map_names[i]);
+		if (bpf_obj_pin(s->fd[i], path))
+			goto fail;
+	}
+	return 0;
+fail:
+	err = -errno;
+	xf_err("cannot pin the steering maps under %s: %s; is bpffs mounted on /sys/fs/bpf?",
+	       s->pin_dir, strerror(-err));
+	unpin_all(s->pin_dir);
+	return err;
+}
+
+static int open_pins(struct xf_steer *s)
+{
+	char path[128];
+
+	for (int i = 0; i < XF_M_MAX; i++) {
+		snprintf(path, sizeof(path), "%s/%s", s->pin_dir, map_names[i]);
+		s->fd[i] = bpf_obj_get(path);
+		if (s->fd[i] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* ---- what is attached now ---- */
+
+enum xf_owner_state {
+	XF_NONE,	/* no XDP program on the interface */
+	XF_OTHER,	/* someone else's program */
+	XF_PERSISTENT,	/* ours, from 'xskflow attach' */
+	XF_LIVE,	/* ours, owned by a running process */
+	XF_STALE,	/* ours, its owner is gone or its pins are missing */
+};
+
+struct xf_existing {
+	enum xf_owner_state state;
+	__u32 prog_id;
+	__u32 owner_pid;
+	enum xf_attach_mode mode;
+	struct xdp_program *prog;	/* ours, for detaching; caller closes */
+};
+
+static bool prog_uses_map(__u32 prog_id, int map_fd)
+{
+	struct bpf_prog_info info = {};
+	struct bpf_map_info minfo = {};
+	__u32 len = sizeof(info), mlen = sizeof(minfo), ids[16];
+	bool found = false;
+	int fd;
+
+	if (bpf_obj_get_info_by_fd(map_fd, &minfo, &mlen))
+		return false;
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return false;
+	info.nr_map_ids = 16;
+	info.map_ids = (__u64)(unsigned long)ids;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		for (__u32 i = 0; i < info.nr_map_ids && i < 16; i++)
+			found |= ids[i] == minfo.id;
+	close(fd);
+	return found;
+}
+
+static void find_existing(struct xf_steer *s, struct xf_existing *ex)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p = NULL;
+	struct xf_config cfg;
+	struct xf_steer probe;
+	__u32 zero = 0;
+
+	memset(ex, 0, sizeof(*ex));
+	mp = xdp_multiprog__get_from_ifindex(s->ifindex);
+	if (libxdp_get_error(mp) || !mp)
+		return;
+	if (xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p && strcmp(xdp_program__name(p), XF_PROG_NAME))
+			p = NULL;
+	} else {
+		while ((p = xdp_multiprog__next_prog(p, mp)))
+			if (!strcmp(xdp_program__name(p), XF_PROG_NAME))
+				break;
+	}
+	ex->mode = xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB ? XF_ATTACH_GENERIC :
+								       XF_ATTACH_NATIVE;
+	if (!p) {
+		struct xdp_program *main = xdp_multiprog__main_prog(mp);
+
+		ex->state = XF_OTHER;
+		ex->prog_id = main ? xdp_program__id(main) : 0;
+		xdp_multiprog__close(mp);
+		return;
+	}
+	ex->prog_id = xdp_program__id(p);
+	/* Our own handle on the program, independent of mp's lifetime. */
+	ex->prog = xdp_program__from_id(ex->prog_id);
+	if (libxdp_get_error(ex->prog))
+		ex->prog = NULL;
+	xdp_multiprog__close(mp);
+
+	memcpy(&probe, s, sizeof(probe));
+	for (int i = 0; i < XF_M_MAX; i++)
+		probe.fd[i] = -1;
+	ex->state = XF_STALE;
+	if (!open_pins(&probe) && prog_uses_map(ex->prog_id, probe.fd[XF_M_CONFIG]) &&
+	    !bpf_map_lookup_elem(probe.fd[XF_M_CONFIG], &zero, &cfg)) {
+		ex->owner_pid = cfg.owner_pid;
+		if (!cfg.owner_pid)
+			ex->state = XF_PERSISTENT;
+		else if (!kill((pid_t)cfg.owner_pid, 0) || errno == EPERM)
+			ex->state = XF_LIVE;
+	}
+	for (int i = 0; i < XF_M_MAX; i++)
+		if (probe.fd[i] >= 0)
+			close(probe.fd[i]);
+}
+
+static int detach_existing(struct xf_steer *s, struct xf_existing *ex)
+{
+	int err = 0;
+
+	if (ex->prog) {
+		err = xdp_program__detach(ex->prog, s->ifindex, to_libxdp(ex->mode), 0);
+		if (err > 0)
+			err = -err;
+		xdp_program__close(ex->prog);
+		ex->prog = NULL;
+	}
+	unpin_all(s->pin_dir);
+	return err;
+}
+
+/* ---- attach ---- */
+
 static int try_attach(struct xf_steer *s, enum xf_attach_mode m)
 {
 	int err = xdp_program__attach(s->prog, s->ifindex, to_libxdp(m), 0);
 
-	if (err > 0)
-		err = -err;
-	return err;
+	return err > 0 ? -err : err;
 }
 
 /* One line that names the interface, driver and mode, and says what to do. */
 static void attach_error(const struct xf_steer *s, enum xf_attach_mode m, int err)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-
-	if ((err == -EEXIST || err == -EBUSY) && !bpf_xdp_query(s->ifindex, 0, &q) &&
-	    q.attach_mode != XDP_ATTACHED_NONE) {
-		xf_err("interface '%s' already has an XDP program attached (id %u); detach it first, "
-		       "e.g. 'xdp-loader unload %s --all'", s->ifname, q.prog_id, s->ifname);
-		return;
-	}
 	xf_err("interface '%s' (driver '%s'): %s XDP attach refused: %s; try --mode %s",
 	       s->ifname, s->driver, xf_attach_mode_str(m), strerror(-err),
 	       m == XF_ATTACH_NATIVE ? "generic or auto" : "native or auto");
@@ -80,7 +267,7 @@ static int read_back_mode(struct xf_steer *s, enum xf_attach_mode asked)
 	}
 
 	mp = xdp_multiprog__get_from_ifindex(s->ifindex);
-	if (!libxdp_get_error(mp)) {
+	if (!libxdp_get_error(mp) && mp) {
 		if (xdp_multiprog__is_legacy(mp))
 			xf_fallback_add(&s->fb, "libxdp dispatcher unavailable on this kernel: "
 					"attached as a single program, other XDP programs cannot "
@@ -90,23 +277,55 @@ static int read_back_mode(struct xf_steer *s, enum xf_attach_mode asked)
 	return 0;
 }
 
+/* Refuse, join-hint or clean up whatever is attached already. */
+static int check_existing(struct xf_steer *s)
+{
+	struct xf_existing ex;
+
+	find_existing(s, &ex);
+	switch (ex.state) {
+	case XF_NONE:
+		unpin_all(s->pin_dir);	/* leftovers of a program someone else detached */
+		return 0;
+	case XF_OTHER:
+		xf_err("interface '%s' already has an XDP program attached (id %u); detach it "
+		       "first, e.g. 'xdp-loader unload %s --all'", s->ifname, ex.prog_id, s->ifname);
+		return -EEXIST;
+	case XF_PERSISTENT:
+		xdp_program__close(ex.prog);
+		xf_err("interface '%s' already has the xskflow steering program attached "
+		       "persistently; manage it with 'xskflow rule', join it with 'xskflow recv' "
+		       "without -r, or remove it with 'xskflow detach -i %s'", s->ifname, s->ifname);
+		return -EEXIST;
+	case XF_LIVE:
+		xdp_program__close(ex.prog);
+		xf_err("interface '%s' is in use by xskflow process %u; stop it first", s->ifname,
+		       ex.owner_pid);
+		return -EBUSY;
+	case XF_STALE:
+		xf_fallback_add(&s->fb, "replaced a stale xskflow steering program (id %u) left "
+				"on '%s' by a process that is gone", ex.prog_id, s->ifname);
+		return detach_existing(s, &ex);
+	}
+	return 0;
+}
+
 struct xf_steer *xf_steer__attach(const char *ifname, const struct xf_steer_opts *opts)
 {
 	enum xf_attach_mode want = XF_OPT(opts, mode, XF_ATTACH_AUTO);
+	struct xf_config cfg = {};
 	enum xf_attach_mode m;
 	struct xf_steer *s;
+	__u32 zero = 0;
 	int err;
 
-	xf_install_lib_printers();
-	s = calloc(1, sizeof(*s));
+	s = steer_new(ifname);
 	if (!s)
 		return NULL;
-	err = xf_iface_index(ifname);
-	if (err < 0)
+	s->persist = XF_OPT(opts, persist, false);
+	err = check_existing(s);
+	if (err)
 		goto err_free;
-	s->ifindex = err;
-	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
-	xf_iface_driver(ifname, s->driver, sizeof(s->driver));
 
 	s->skel = xskflow_bpf__open();
 	if (!s->skel) {
@@ -119,7 +338,7 @@ struct xf_steer *xf_steer__attach(const char *ifname, const struct xf_steer_opts
 	if (err) {
 		s->prog = NULL;
 		xf_err("steering program: libxdp cannot use the BPF object: %s", strerror(-err));
-		goto err_skel;
+		goto err_free;
 	}
 
 	m = want == XF_ATTACH_GENERIC ? XF_ATTACH_GENERIC : XF_ATTACH_NATIVE;
@@ -132,7 +351,7 @@ struct xf_steer *xf_steer__attach(const char *ifname, const struct xf_steer_opts
 	}
 	if (err) {
 		attach_error(s, m, err);
-		goto err_prog;
+		goto err_free;
 	}
 	err = read_back_mode(s, m);
 	if (err)
@@ -143,242 +362,107 @@ struct xf_steer *xf_steer__attach(const char *ifname, const struct xf_steer_opts
 		err = -EOPNOTSUPP;
 		goto err_detach;
 	}
+
+	for (int i = 0; i < XF_M_MAX; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(s->skel->obj, map_names[i]);
+
+		s->fd[i] = map ? fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 0) : -1;
+		if (s->fd[i] < 0) {
+			err = map ? -errno : -ENOENT;
+			xf_err("steering program: map '%s' unavailable: %s", map_names[i],
+			       strerror(-err));
+			goto err_detach;
+		}
+	}
+	cfg.owner_pid = s->persist ? 0 : (__u32)getpid();
+	if (bpf_map_update_elem(s->fd[XF_M_CONFIG], &zero, &cfg, 0)) {
+		err = -errno;
+		goto err_detach;
+	}
+	err = pin_all(s);
+	if (err)
+		goto err_detach;
 	xf_info("interface '%s' (driver '%s'): steering program attached in %s mode", s->ifname,
 		s->driver, xf_attach_mode_str(s->mode));
 	return s;
 
 err_detach:
 	xdp_program__detach(s->prog, s->ifindex, to_libxdp(m), 0);
-err_prog:
-	xdp_program__close(s->prog);
-err_skel:
-	xskflow_bpf__destroy(s->skel);
 err_free:
-	free(s);
+	steer_free(s);
 	errno = -err;
 	return NULL;
 }
 
+struct xf_steer *xf_steer__open(const char *ifname)
+{
+	struct xf_existing ex;
+	struct xf_steer *s;
+	int err;
+
+	s = steer_new(ifname);
+	if (!s)
+		return NULL;
+	find_existing(s, &ex);
+	if (ex.prog)
+		xdp_program__close(ex.prog);
+	if (ex.state != XF_PERSISTENT) {
+		err = ex.state == XF_NONE ? -ENOENT : ex.state == XF_LIVE ? -EBUSY : -EEXIST;
+		xf_err("interface '%s': %s", s->ifname,
+		       ex.state == XF_NONE ? "no xskflow steering program is attached; attach one "
+					     "with 'xskflow attach'" :
+		       ex.state == XF_LIVE ? "the steering program belongs to a running xskflow "
+					     "process; only persistent attachments can be joined" :
+		       ex.state == XF_STALE ? "a stale xskflow steering program is attached; run "
+					      "'xskflow detach' or 'xskflow attach' to replace it" :
+					      "another XDP program is attached");
+		goto err_free;
+	}
+	err = open_pins(s);
+	if (err) {
+		xf_err("interface '%s': cannot open the pinned maps under %s: %s", s->ifname,
+		       s->pin_dir, strerror(-err));
+		goto err_free;
+	}
+	s->mode = ex.mode;
+	s->persist = true;
+	return s;
+
+err_free:
+	steer_free(s);
+	errno = -err;
+	return NULL;
+}
+
+void xf_steer__close(struct xf_steer *s)
+{
+	if (!s)
+		return;
+	if (!s->persist) {
+		xf_steer__detach(s);
+		return;
+	}
+	steer_free(s);
+}
+
 void xf_steer__detach(struct xf_steer *s)
 {
+	struct xf_existing ex;
 	int err;
 
 	if (!s)
 		return;
-	err = xdp_program__detach(s->prog, s->ifindex, to_libxdp(s->mode), 0);
+	if (s->prog && s->skel) {
+		err = xdp_program__detach(s->prog, s->ifindex, to_libxdp(s->mode), 0);
+		unpin_all(s->pin_dir);
+	} else {
+		find_existing(s, &ex);
+		err = ex.state == XF_NONE || ex.state == XF_OTHER ? 0 : detach_existing(s, &ex);
+	}
 	if (err)
 		xf_warn("interface '%s': detaching the steering program failed: %s", s->ifname,
 			strerror(err < 0 ? -err : err));
-	xdp_program__close(s->prog);
-	xskflow_bpf__destroy(s->skel);
-	free(s);
-}
-
-static int delete_generation(int rules_fd, __u32 gen)
-{
-	struct xf_rule_key key, next, *doomed = NULL;
-	size_t n = 0, cap = 0;
-	void *prev = NULL;
-	int err = 0;
-
-	/* Collect first: deleting while walking with get_next_key restarts the walk. */
-	while (!bpf_map_get_next_key(rules_fd, prev, &next)) {
-		if (next.slot / XF_MAX_MASKS == gen) {
-			if (n == cap) {
-				void *p;
-
-				cap = cap ? cap * 2 : 256;
-				p = realloc(doomed, cap * sizeof(*doomed));
-				if (!p) {
-					free(doomed);
-					return -ENOMEM;
-				}
-				doomed = p;
-			}
-			doomed[n++] = next;
-		}
-		key = next;
-		prev = &key;
-	}
-	for (size_t i = 0; i < n && !err; i++)
-		if (bpf_map_delete_elem(rules_fd, &doomed[i]) && errno != ENOENT)
-			err = -errno;
-	free(doomed);
-	return err;
-}
-
-/* Wait until every steering program run that started before now has finished. An update
- * of a map-of-maps makes the kernel wait for an RCU grace period (all running BPF programs
- * done) before returning, so one such update is the barrier. */
-static int wait_for_programs(void)
-{
-	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	static int outer_fd = -1, inner_fd = -1;
-	LIBBPF_OPTS(bpf_map_create_opts, o);
-	__u32 zero = 0;
-	int err = 0;
-
-	pthread_mutex_lock(&lock);
-	if (outer_fd < 0) {
-		inner_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xf_barrier_in", 4, 4, 1, NULL);
-		if (inner_fd < 0) {
-			err = -errno;
-			goto out;
-		}
-		o.inner_map_fd = inner_fd;
-		outer_fd = bpf_map_create(BPF_MAP_TYPE_ARRAY_OF_MAPS, "xf_barrier", 4, 4, 1, &o);
-		if (outer_fd < 0) {
-			err = -errno;
-			close(inner_fd);
-			inner_fd = -1;
-			goto out;
-		}
-	}
-	if (bpf_map_update_elem(outer_fd, &zero, &inner_fd, 0))
-		err = -errno;
-out:
-	pthread_mutex_unlock(&lock);
-	if (err)
-		xf_err("cannot wait for running steering programs (map-of-maps barrier): %s",
-		       strerror(-err));
-	return err;
-}
-
-int xf_rules_install(int cfg_fd, int masks_fd, int rules_fd, const struct xf_rule *rules,
-		     size_t n)
-{
-	struct xf_config cfg;
-	struct xf_compiled c;
-	__u32 zero = 0, idle;
-	int err;
-
-	err = xf_rules_compile(rules, n, &c);
-	if (err)
-		return err;
-	if (bpf_map_lookup_elem(cfg_fd, &zero, &cfg)) {
-		err = -errno;
-		goto out;
-	}
-	/* Build the idle generation completely, then flip to it with one map write. Packets
-	 * classified against the idle generation before the last flip may still be in flight:
-	 * wait for them before touching it. */
-	idle = (cfg.gen & 1) ^ 1;
-	err = wait_for_programs();
-	if (err)
-		goto out;
-	err = delete_generation(rules_fd, idle);
-	if (err)
-		goto out;
-	for (__u32 i = 0; i < c.nmasks; i++) {
-		__u32 slot = idle * XF_MAX_MASKS + i;
-		struct xf_mask m = { .mask = c.masks[i] };
-
-		if (bpf_map_update_elem(masks_fd, &slot, &m, 0)) {
-			err = -errno;
-			goto out;
-		}
-	}
-	for (__u32 i = 0; i < c.nentries; i++) {
-		struct xf_rule_key k = {
-			.slot = idle * XF_MAX_MASKS + c.entries[i].mask_idx,
-			.key = c.entries[i].key,
-		};
-
-		if (bpf_map_update_elem(rules_fd, &k, &c.entries[i].val, 0)) {
-			err = -errno;
-			goto out;
-		}
-	}
-	/* Two writes: a reader that sees the new gen must also see its mask count, and the
-	 * value copy gives no ordering between fields. */
-	cfg.nmasks[idle] = c.nmasks;
-	if (bpf_map_update_elem(cfg_fd, &zero, &cfg, 0)) {
-		err = -errno;
-		goto out;
-	}
-	cfg.gen = idle;
-	if (bpf_map_update_elem(cfg_fd, &zero, &cfg, 0))
-		err = -errno;
-	else
-		xf_dbg("%zu rules live (%u masks, %u entries, generation %u)", n, c.nmasks,
-		       c.nentries, idle);
-out:
-	xf_rules_compiled_free(&c);
-	return err;
-}
-
-int xf_steer__set_rules(struct xf_steer *s, const struct xf_rule *rules, size_t n)
-{
-	int err = xf_rules_install(bpf_map__fd(s->skel->maps.xf_config),
-				   bpf_map__fd(s->skel->maps.xf_masks),
-				   bpf_map__fd(s->skel->maps.xf_rules), rules, n);
-
-	if (err == -E2BIG)
-		xf_err("interface '%s': %zu rules need more than %d masks or %d table entries; "
-		       "use fewer distinct rule shapes or port ranges", s->ifname, n, XF_MAX_MASKS,
-		       XF_MAX_RULES);
-	else if (err)
-		xf_err("interface '%s': map 'xf_rules': cannot install %zu rules: %s; the previous "
-		       "rules stay live", s->ifname, n, strerror(-err));
-	return err;
-}
-
-static int percpu_sum(int fd, __u32 idx, __u64 *out, size_t nfields)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	__u64 *vals;
-
-	if (ncpu < 0)
-		return ncpu;
-	vals = calloc((size_t)ncpu * nfields, sizeof(__u64));
-	if (!vals)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(fd, &idx, vals)) {
-		int err = -errno;
-
-		free(vals);
-		return err;
-	}
-	memset(out, 0, nfields * sizeof(__u64));
-	for (int c = 0; c < ncpu; c++)
-		for (size_t f = 0; f < nfields; f++)
-			out[f] += vals[(size_t)c * nfields + f];
-	free(vals);
-	return 0;
-}
-
-int xf_steer__rule_counter(const struct xf_steer *s, __u32 idx, struct xf_counter *c)
-{
-	__u64 v[2];
-	int err;
-
-	if (idx >= XF_MAX_RULES)
-		return -EINVAL;
-	err = percpu_sum(bpf_map__fd(s->skel->maps.xf_rule_stats), idx, v, 2);
-	if (err)
-		return err;
-	c->packets = v[0];
-	c->bytes = v[1];
-	return 0;
-}
-
-int xf_steer__stats(const struct xf_steer *s, struct xf_steer_stats *st)
-{
-	__u64 *out[XF_STAT_MAX] = {
-		[XF_STAT_PACKETS] = &st->packets,   [XF_STAT_MALFORMED] = &st->malformed,
-		[XF_STAT_UNMATCHED] = &st->unmatched, [XF_STAT_PASS] = &st->pass,
-		[XF_STAT_DROP] = &st->drop,	    [XF_STAT_XSK] = &st->xsk,
-		[XF_STAT_XSK_NOSOCK] = &st->xsk_nosock,
-	};
-	int fd = bpf_map__fd(s->skel->maps.xf_stats);
-
-	for (__u32 i = 0; i < XF_STAT_MAX; i++) {
-		int err = percpu_sum(fd, i, out[i], 1);
-
-		if (err)
-			return err;
-	}
-	return 0;
+	steer_free(s);
 }
 
 enum xf_attach_mode xf_steer__attach_mode(const struct xf_steer *s)
@@ -401,7 +485,12 @@ const char *xf_steer__driver(const struct xf_steer *s)
 	return s->driver;
 }
 
+bool xf_steer__persistent(const struct xf_steer *s)
+{
+	return s->persist;
+}
+
 int xf_steer_xskmap_fd(const struct xf_steer *s)
 {
-	return bpf_map__fd(s->skel->maps.xf_xsks);
+	return s->fd[XF_M_XSKS];
 }
