@@ -28,6 +28,7 @@ enum xf_rule_action {
 #define XF_RF_PRIO	(1u << 8)	/* prio was given explicitly */
 
 #define XF_RULE_PRIO_DEFAULT	100
+#define XF_RULES_MAX		16384	/* rules per interface */
 #define XF_RULE_TEXT_MAX	256
 
 struct xf_rule {
@@ -73,7 +74,9 @@ struct xf_steer_opts {
 XF_API struct xf_steer *xf_steer__attach(const char *ifname, const struct xf_steer_opts *opts);
 
 /* xf_steer__open - join the persistent steering program attached to @ifname through its
- * pinned maps. Returns NULL with errno ENOENT when there is none. */
+ * pinned maps. Returns NULL with errno ENOENT when there is none (or only a stale one),
+ * EBUSY when it belongs to a running process, EEXIST when another program is attached;
+ * these are not logged as errors, so the call doubles as a probe. */
 XF_API struct xf_steer *xf_steer__open(const char *ifname);
 
 /* xf_steer__close - free the handle; a non-persistent program is detached. NULL: no-op. */

@@ -14,6 +14,10 @@
 
 int cmd_recv(int argc, char **argv);
 int cmd_send(int argc, char **argv);
+int cmd_attach(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_rule(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 /* Diagnostics go to stderr, one line each, prefixed with the tool name. */
 __attribute__((format(printf, 1, 2))) void cli_err(const char *fmt, ...);
@@ -63,6 +67,10 @@ json_object *report_xdp_stats(const struct xf_xdp_stats *st);
 /* A duration printed with millisecond precision. */
 json_object *report_seconds(double s);
 json_object *report_fallbacks(const struct xf_steer *steer, const struct xf_port *port);
+/* The steering program's own counters (matched, unmatched, malformed, ...). */
+json_object *report_steer_stats(const struct xf_steer *steer);
+/* The live rules with their ids and counters: [{id, rule, packets, bytes}]. */
+json_object *report_rules(const struct xf_steer *steer);
 void report_print(json_object *o, bool json);
 
 #endif /* XF_CLI_H */

@@ -147,9 +147,18 @@ void report_print(json_object *o, bool json)
 
 			if (!n)
 				printf("%-12s none\n", key);
-			for (size_t i = 0; i < n; i++)
-				printf("%-12s %s\n", i ? "" : key,
-				       json_object_get_string(json_object_array_get_idx(val, i)));
+			for (size_t i = 0; i < n; i++) {
+				json_object *e = json_object_array_get_idx(val, i);
+
+				printf("%-12s", i ? "" : key);
+				if (json_object_is_type(e, json_type_object)) {
+					json_object_object_foreach(e, k2, v2)
+						printf(" %s %s", k2, json_object_get_string(v2));
+					printf("\n");
+				} else {
+					printf(" %s\n", json_object_get_string(e));
+				}
+			}
 		} else if (json_object_is_type(val, json_type_object)) {
 			printf("%-12s", key);
 			json_object_object_foreach(val, k2, v2)

@@ -11,6 +11,10 @@ static const struct {
 } cmds[] = {
 	{ "recv", cmd_recv, "steer flows into an AF_XDP socket and receive them" },
 	{ "send", cmd_send, "send sequenced UDP test frames through an AF_XDP socket" },
+	{ "attach", cmd_attach, "attach the steering program persistently, with rules" },
+	{ "detach", cmd_detach, "detach a persistent steering program" },
+	{ "rule", cmd_rule, "add, delete, list or replace the rules of an attached program" },
+	{ "stats", cmd_stats, "show the steering program's and every rule's counters" },
 };
 
 static void usage(FILE *f)

@@ -23,7 +23,7 @@ struct recv_opts {
 	enum xf_bind_mode bind;
 	unsigned long count;
 	double seconds;
-	bool verify, json, no_wakeup;
+	bool verify, json, no_wakeup, user_rules;
 	unsigned long frame_size, frames, headroom;
 };
 
@@ -130,6 +130,7 @@ static int parse_recv(int argc, char **argv, struct recv_opts *o)
 		recv_usage(stderr);
 		return -1;
 	}
+	o->user_rules = o->nrules > 0;
 	if (!o->nrules)
 		o->rules[o->nrules++] = RECV_DEFAULT_RULE;
 	cli_set_verbosity(v);
@@ -202,8 +203,7 @@ static json_object *recv_report(const struct recv_opts *o, const struct recv_tot
 				struct xf_steer *steer, struct xf_port *port,
 				const struct verify *vf)
 {
-	json_object *r = json_object_new_object(), *st, *rules = json_object_new_array();
-	struct xf_steer_stats ss = {};
+	json_object *r = json_object_new_object();
 	struct xf_xdp_stats xs = {};
 
 	json_object_object_add(r, "interface", json_object_new_string(o->ifname));
@@ -221,24 +221,10 @@ static json_object *recv_report(const struct recv_opts *o, const struct recv_tot
 	xf_port__xdp_stats(port, &xs);
 	json_object_object_add(r, "xdp_stats", report_xdp_stats(&xs));
 
-	xf_steer__stats(steer, &ss);
-	st = json_object_new_object();
-#define ADD(f) json_object_object_add(st, #f, json_object_new_uint64(ss.f))
-	ADD(packets); ADD(malformed); ADD(unmatched); ADD(pass); ADD(drop); ADD(xsk);
-	ADD(xsk_nosock);
-#undef ADD
-	json_object_object_add(r, "steering", st);
+	json_object_object_add(r, "joined", json_object_new_boolean(xf_steer__persistent(steer)));
+	json_object_object_add(r, "steering", report_steer_stats(steer));
 
-	for (size_t i = 0; i < o->nrules; i++) {
-		struct xf_counter c = {};
-		char line[XF_RULE_TEXT_MAX + 64];
-
-		xf_steer__rule_counter(steer, i, &c);
-		snprintf(line, sizeof(line), "%s: %llu packets, %llu bytes", o->rules[i],
-			 (unsigned long long)c.packets, (unsigned long long)c.bytes);
-		json_object_array_add(rules, json_object_new_string(line));
-	}
-	json_object_object_add(r, "rules", rules);
+	json_object_object_add(r, "rules", report_rules(steer));
 
 	if (o->verify) {
 		json_object *v = json_object_new_object();
@@ -277,12 +263,23 @@ int cmd_recv(int argc, char **argv)
 		}
 	}
 
-	XF_OPTS(xf_steer_opts, sopts, .mode = o.mode);
-	steer = xf_steer__attach(o.ifname, &sopts);
-	if (!steer)
-		goto out;
-	if (xf_steer__set_rules(steer, rules, o.nrules))
-		goto out;
+	/* Join a persistent program ('xskflow attach') if there is one; else bring our own. */
+	steer = xf_steer__open(o.ifname);
+	if (steer) {
+		if (o.user_rules) {
+			cli_err("interface '%s' has a persistent steering program: its rules are "
+				"managed with '" CLI_NAME " rule', not -r", o.ifname);
+			goto out;
+		}
+		o.nrules = 0;
+	} else {
+		XF_OPTS(xf_steer_opts, sopts, .mode = o.mode);
+		steer = xf_steer__attach(o.ifname, &sopts);
+		if (!steer)
+			goto out;
+		if (xf_steer__set_rules(steer, rules, o.nrules))
+			goto out;
+	}
 
 	XF_OPTS(xf_umem_opts, uopts, .frame_size = o.frame_size, .frame_count = o.frames,
 		.headroom = o.headroom);
@@ -312,7 +309,7 @@ int cmd_recv(int argc, char **argv)
 out:
 	/* Teardown order: socket out of the XSKMAP and closed, program detached, UMEM freed. */
 	xf_port__destroy(port);
-	xf_steer__detach(steer);
+	xf_steer__close(steer);
 	if (umem) {
 		if (report)
 			json_object_object_add(report, "frames_home",

@@ -80,6 +80,8 @@ out:
 	return err;
 }
 
+_Static_assert(XF_RULES_MAX == XF_MAX_RULES, "public and map rule limits differ");
+
 static int zero_counters(int stats_fd, const __u32 *ids, size_t n);
 
 int xf_rules_install(int cfg_fd, int masks_fd, int rules_fd, const struct xf_rule *rules,

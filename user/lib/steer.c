@@ -407,15 +407,10 @@ struct xf_steer *xf_steer__open(const char *ifname)
 	if (ex.prog)
 		xdp_program__close(ex.prog);
 	if (ex.state != XF_PERSISTENT) {
-		err = ex.state == XF_NONE ? -ENOENT : ex.state == XF_LIVE ? -EBUSY : -EEXIST;
-		xf_err("interface '%s': %s", s->ifname,
-		       ex.state == XF_NONE ? "no xskflow steering program is attached; attach one "
-					     "with 'xskflow attach'" :
-		       ex.state == XF_LIVE ? "the steering program belongs to a running xskflow "
-					     "process; only persistent attachments can be joined" :
-		       ex.state == XF_STALE ? "a stale xskflow steering program is attached; run "
-					      "'xskflow detach' or 'xskflow attach' to replace it" :
-					      "another XDP program is attached");
+		/* Callers probe with this (recv joins if it can): the reason is in errno. */
+		err = ex.state == XF_LIVE ? -EBUSY : ex.state == XF_OTHER ? -EEXIST : -ENOENT;
+		xf_dbg("interface '%s': no persistent xskflow steering program to join (%s)",
+		       s->ifname, strerror(-err));
 		goto err_free;
 	}
 	err = open_pins(s);
