@@ -4,7 +4,11 @@
 
 VERSION   := 0.1.0
 PREFIX    ?= /usr/local
+ifeq ($(SAN),1)
+BUILD     ?= build-san
+else
 BUILD     ?= build
+endif
 CC        ?= gcc
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
@@ -37,6 +41,8 @@ CLI_OBJS  := $(patsubst user/cli/%.c,$(BUILD)/cli/%.o,$(CLI_SRCS))
 HDRS      := $(wildcard include/xskflow/*.h user/lib/*.h user/cli/*.h bpf/*.h)
 TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+CONF_SRCS := $(wildcard tests/conform/*.c)
+CONF_BINS := $(patsubst tests/conform/%.c,$(BUILD)/conform/%,$(CONF_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 DMN_SRCS  := $(wildcard user/daemon/*.c)
@@ -56,13 +62,14 @@ CLI       := $(BUILD)/xskflow
 .DELETE_ON_ERROR:
 
 all: $(BPF_OBJS) $(SKELS) $(STATIC) $(SHARED) $(BUILD)/libxskflow.pc $(CLI) $(DAEMON) \
-	$(TEST_BINS) $(BENCH_BINS)
+	$(TEST_BINS) $(BENCH_BINS) $(CONF_BINS)
 
 deps:
 	$(Q)scripts/deps.sh
 
 $(BUILD)/.dir:
-	$(Q)mkdir -p $(BUILD)/lib $(BUILD)/cli $(BUILD)/daemon $(BUILD)/tests $(BUILD)/bench && touch $@
+	$(Q)mkdir -p $(BUILD)/lib $(BUILD)/cli $(BUILD)/daemon $(BUILD)/tests $(BUILD)/bench \
+		$(BUILD)/conform && touch $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) | $(BUILD)/.dir
 	$(call msg,CLANG,$@)
@@ -112,6 +119,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS) $(SKELS)
 $(BUILD)/bench/%: tests/bench/%.c $(STATIC) $(HDRS) $(SKELS) | $(BUILD)/.dir
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser/lib -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS) -lm
+
+# Conformance programs run inside lab namespaces, driven by tests/e2e/*.sh; they reuse
+# the CLI's test-pattern code.
+$(BUILD)/conform/%: tests/conform/%.c $(BUILD)/cli/pattern.o $(STATIC) $(HDRS) $(SKELS) | $(BUILD)/.dir
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/lib -Iuser/cli -o $@ $< $(BUILD)/cli/pattern.o $(STATIC) \
+		$(LDFLAGS) $(LIBS)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -11,6 +11,7 @@
 #define XF_MAX_MASKS	32
 #define XF_MAX_RULES	16384
 #define XF_MAX_QUEUES	256
+#define XF_SLOTS	8	/* sockets per queue, picked by the rule: XSKMAP key q*XF_SLOTS+slot */
 #define XF_GENERATIONS	2
 
 /* xf_key.flags */
@@ -53,7 +54,8 @@ enum xf_action {
 struct xf_rule_val {
 	__u32 rule_id;	/* index into the rule counters */
 	__u32 prio;	/* lower wins */
-	__u32 action;	/* enum xf_action */
+	__u16 action;	/* enum xf_action */
+	__u16 slot;	/* XF_ACT_XSK: socket slot on the receiving queue */
 	__u32 spec;	/* specificity: number of mask bits; breaks prio ties */
 };
 
@@ -75,6 +77,19 @@ struct xf_config {
 struct xf_rule_rec {
 	char text[256];
 };
+
+/* Prefilter: for a few 16-bit packet fields, a table from the field's value to the bitmap
+ * of masks that have at least one entry compatible with that value (a mask that ignores
+ * the field is in every slot). A mask is looked up only if every table lets it through,
+ * so a packet costs one hash lookup per mask that could match it, not per mask. */
+enum xf_pf_field {
+	XF_PF_DPORT,	/* xf_key.dport */
+	XF_PF_SPORT,	/* xf_key.sport */
+	XF_PF_SRC16,	/* xf_key.src[0..1]: first 16 bits of the source address */
+	XF_PF_FIELDS,
+};
+#define XF_PF_SLOTS	65536
+#define XF_PF_GEN_SIZE	(XF_PF_FIELDS * XF_PF_SLOTS)
 
 /* Per-rule counters (per-CPU array indexed by rule_id). */
 struct xf_rule_stats {

@@ -45,7 +45,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
-	__uint(max_entries, XF_MAX_QUEUES);
+	__uint(max_entries, XF_MAX_QUEUES * XF_SLOTS);
 	__type(key, __u32);
 	__type(value, __u32);
 } xf_xsks SEC(".maps");
@@ -57,5 +57,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xf_rule_rec);
 } xf_rule_store SEC(".maps");
+
+/* Index: generation * XF_PF_GEN_SIZE + field * XF_PF_SLOTS + value; value: mask bitmap. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XF_GENERATIONS * XF_PF_GEN_SIZE);
+	__type(key, __u32);
+	__type(value, __u32);
+} xf_prefilter SEC(".maps");
 
 #endif /* XF_MAPS_H */

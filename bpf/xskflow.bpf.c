@@ -32,19 +32,43 @@ static __always_inline int xf_better(const struct xf_rule_val *a, const struct x
 	return a->rule_id < b->rule_id;
 }
 
-/* Tuple-space search: one hash lookup per distinct mask, whatever the number of rules. */
+static __always_inline __u32 xf_pf_get(__u32 gen, __u32 field, __u32 value)
+{
+	__u32 idx = gen * XF_PF_GEN_SIZE + field * XF_PF_SLOTS + value;
+	__u32 *bm = bpf_map_lookup_elem(&xf_prefilter, &idx);
+
+	return bm ? *bm : 0;
+}
+
+/* The masks that could match *k: one array lookup per prefilter field, no hashing. */
+static __always_inline __u32 xf_candidates(__u32 gen, const struct xf_key *k)
+{
+	__u32 cand = xf_pf_get(gen, XF_PF_DPORT, k->dport);
+
+	if (cand)
+		cand &= xf_pf_get(gen, XF_PF_SPORT, k->sport);
+	if (cand)
+		cand &= xf_pf_get(gen, XF_PF_SRC16, (__u32)k->src[0] << 8 | k->src[1]);
+	return cand;
+}
+
+/* Tuple-space search: one hash lookup per distinct mask the prefilter lets through,
+ * whatever the number of rules. */
 static __always_inline struct xf_rule_val *xf_classify(const struct xf_key *k)
 {
 	struct xf_rule_val *best = NULL;
 	struct xf_rule_key rk;
 	struct xf_config *cfg;
-	__u32 zero = 0, gen, n, i, w;
+	__u32 zero = 0, gen, n, i, w, cand;
 
 	cfg = bpf_map_lookup_elem(&xf_config, &zero);
 	if (!cfg)
 		return NULL;
 	gen = cfg->gen & 1;
 	n = cfg->nmasks[gen];
+	cand = xf_candidates(gen, k);
+	if (!cand)
+		return NULL;
 
 	for (i = 0; i < XF_MAX_MASKS; i++) {
 		const __u32 *kw = (const __u32 *)k;
@@ -52,8 +76,10 @@ static __always_inline struct xf_rule_val *xf_classify(const struct xf_key *k)
 		struct xf_mask *m;
 		__u32 slot;
 
-		if (i >= n)
+		if (i >= n || !(cand >> i))
 			break;
+		if (!(cand & (1u << i)))
+			continue;
 		slot = gen * XF_MAX_MASKS + i;
 		m = bpf_map_lookup_elem(&xf_masks, &slot);
 		if (!m)
@@ -103,7 +129,7 @@ int xskflow_steer(struct xdp_md *ctx)
 		xf_count(XF_STAT_DROP);
 		return XDP_DROP;
 	case XF_ACT_XSK:
-		ret = bpf_redirect_map(&xf_xsks, ctx->rx_queue_index, XDP_PASS);
+		ret = bpf_redirect_map(&xf_xsks, ctx->rx_queue_index * XF_SLOTS + rv->slot, XDP_PASS);
 		xf_count(ret == XDP_REDIRECT ? XF_STAT_XSK : XF_STAT_XSK_NOSOCK);
 		return ret;
 	default:

@@ -4,7 +4,8 @@
 # 198.18.0.0/15 and 2001:db8::/32, no default routes. Each lab has its own bpffs, mounted
 # on /sys/fs/bpf for every command run through 'exec', so pins survive between commands.
 #
-#   scripts/lab.sh up [-q QUEUES]     create a lab, print its variables (eval them)
+#   scripts/lab.sh up [-q QUEUES] [-p] create a lab, print its variables (eval them);
+#                                     -p adds a second pair IF_A2 (a) <-> IF_B2 (b)
 #   scripts/lab.sh down ID            delete the lab (idempotent)
 #   scripts/lab.sh exec ID a|b CMD... run CMD in a namespace with bpffs mounted
 set -euo pipefail
@@ -23,10 +24,11 @@ names() {
 }
 
 lab_up() {
-	local queues=1 id
-	while getopts "q:" opt; do
+	local queues=1 pair2=0 id
+	while getopts "q:p" opt; do
 		case $opt in
 		q) queues=$OPTARG ;;
+		p) pair2=1 ;;
 		*) usage ;;
 		esac
 	done
@@ -49,6 +51,15 @@ lab_up() {
 	ip -n "$NS_B" link set lo up
 	ip -n "$NS_A" link set "$IF_A" up
 	ip -n "$NS_B" link set "$IF_B" up
+	if [ "$pair2" = 1 ]; then
+		ip link add "${IF_A}2" numrxqueues "$queues" numtxqueues "$queues" netns "$NS_A" \
+			type veth peer name "${IF_B}2" numrxqueues "$queues" numtxqueues "$queues" \
+			netns "$NS_B"
+		ip -n "$NS_A" addr add 198.18.1.1/24 dev "${IF_A}2"
+		ip -n "$NS_B" addr add 198.18.1.2/24 dev "${IF_B}2"
+		ip -n "$NS_A" link set "${IF_A}2" up
+		ip -n "$NS_B" link set "${IF_B}2" up
+	fi
 	trap - ERR
 	cat <<EOV
 LAB_ID=$id
@@ -63,6 +74,14 @@ IP4_B=198.18.0.2
 IP6_A=2001:db8::1
 IP6_B=2001:db8::2
 EOV
+	if [ "$pair2" = 1 ]; then
+		cat <<EOV
+IF_A2=${IF_A}2
+IF_B2=${IF_B}2
+MAC_A2=$(ip -n "$NS_A" -br link show "${IF_A}2" | awk '{print $3}')
+MAC_B2=$(ip -n "$NS_B" -br link show "${IF_B}2" | awk '{print $3}')
+EOV
+	fi
 }
 
 lab_down() {

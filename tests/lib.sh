@@ -17,6 +17,7 @@ lab_up() {
 	local vars
 	vars=$(scripts/lab.sh up "$@") || fail "cannot create the veth lab"
 	eval "$vars"
+	[ -n "${XF_LAB_LOG:-}" ] && echo "$LAB_ID" >>"$XF_LAB_LOG"
 	T_DIR=$(mktemp -d /tmp/xskflow-t.XXXXXX)
 	# shellcheck disable=SC2064
 	trap "scripts/lab.sh down $LAB_ID; rm -rf $T_DIR" EXIT

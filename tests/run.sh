@@ -24,8 +24,10 @@ result() { # name status(pass|fail|skip) [detail]
 	esac
 }
 
-# Namespaces that exist before the run are someone else's: only ours are checked at the end.
-NS_BEFORE=$(ip netns list 2>/dev/null | awk '{print $1}' | sort)
+# Every lab a test creates is recorded here; only those are checked at the end (other runs
+# may have labs of their own at the same time).
+export XF_LAB_LOG=$LOGDIR/labs
+: >"$XF_LAB_LOG"
 
 # --- C tests: cmocka in TAP mode, one result per test case ---
 for bin in "$BUILD"/tests/test_*; do
@@ -81,10 +83,14 @@ for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
 done
 
 # Nothing may outlive the suite.
-left=$(comm -13 <(echo "$NS_BEFORE") <(ip netns list 2>/dev/null | awk '/^xf-/{print $1}' | sort) |
-	tr '\n' ' ')
+left=""
+while read -r id; do
+	for ns in "xf-$id-a" "xf-$id-b"; do
+		ip netns list | grep -qw "$ns" && left="$left $ns"
+	done
+done <"$XF_LAB_LOG"
 if [ -n "$left" ]; then
-	result "cleanup/namespaces" fail "left behind: $left"
+	result "cleanup/namespaces" fail "left behind:$left"
 	for ns in $left; do ip netns del "$ns"; done
 fi
 

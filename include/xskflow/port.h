@@ -19,11 +19,16 @@ struct xf_port_opts {
 	__u32 rx_size;		/* RX ring entries (default 2048; XF_PORT_NO_RING for TX only) */
 	__u32 tx_size;		/* TX ring entries (default 2048; XF_PORT_NO_RING for RX only) */
 	bool no_need_wakeup;	/* need_wakeup is on unless this is set */
-	struct xf_steer *steer;	/* if set, the socket is put in its XSKMAP at slot @queue */
+	struct xf_steer *steer;	/* if set, the socket is put in its XSKMAP for (@queue, @slot) */
+	__u32 slot;		/* which socket of the queue rules send to ('xsk slot N') */
+	__u32 busy_poll_usecs;	/* SO_BUSY_POLL; 0: off */
+	__u32 busy_poll_budget;	/* SO_BUSY_POLL_BUDGET; 0: kernel default */
+	bool prefer_busy_poll;	/* SO_PREFER_BUSY_POLL */
 	size_t : 0;
 };
 
 #define XF_PORT_NO_RING ((__u32)-1)
+#define XF_PORT_SLOTS 8		/* sockets per queue the steering program can tell apart */
 
 /* A packet (or a frame to fill for TX). @data points into the UMEM. */
 struct xf_pkt {
@@ -33,7 +38,12 @@ struct xf_pkt {
 };
 
 /* xf_port__create - create and bind an AF_XDP socket, negotiating the bind mode, and fill
- * the fill ring. Returns the port or NULL with errno set; nothing is left behind on failure. */
+ * the fill ring. Several ports may share one UMEM: on the same queue (told apart by their
+ * slot) they share its fill and completion rings and must be driven by one thread; on
+ * other queues or interfaces they get their own, and frames can move between them (e.g.
+ * received on one, transmitted on another) without copying. Ports after the first take
+ * the UMEM's bind mode. Returns the port or NULL with errno set; nothing is left behind
+ * on failure. */
 XF_API struct xf_port *xf_port__create(const char *ifname, struct xf_umem *umem,
 				       const struct xf_port_opts *opts);
 
@@ -63,6 +73,15 @@ XF_API unsigned int xf_port__tx(struct xf_port *port, const struct xf_pkt *pkts,
  * kicking the kernel if TX is pending. Returns the number reaped. */
 XF_API unsigned int xf_port__complete(struct xf_port *port);
 
+/* xf_port__push - grow @pkt at the front by @len bytes of the frame's headroom, without
+ * moving the packet. Returns the new start, or NULL if the headroom is too small. */
+XF_API void *xf_port__push(const struct xf_port *port, struct xf_pkt *pkt, __u32 len);
+
+/* xf_port__push_vlan - insert a VLAN tag (@tpid 0x8100 or 0x88a8) after the MAC addresses:
+ * only the 12 address bytes move. Returns 0, -ENOSPC (no headroom) or -EINVAL. */
+XF_API int xf_port__push_vlan(const struct xf_port *port, struct xf_pkt *pkt, __u16 tpid,
+			      __u16 tci);
+
 /* xf_port__poll - wait up to @timeout_ms for RX packets (or TX room when @tx is set).
  * Returns >0 when ready, 0 on timeout, -errno on error (-EINTR included). */
 XF_API int xf_port__poll(struct xf_port *port, bool tx, int timeout_ms);
@@ -85,7 +104,16 @@ struct xf_xdp_stats {
 	__u64 tx_ring_empty_descs;
 };
 
+/* Entries waiting in each ring right now. */
+struct xf_ring_occupancy {
+	__u32 fill;		/* fill ring: buffers the kernel has not taken yet */
+	__u32 rx;		/* RX ring: packets not read yet */
+	__u32 tx;		/* TX ring: descriptors the kernel has not sent yet */
+	__u32 comp;		/* completion ring: sent frames not reaped yet */
+};
+
 XF_API int xf_port__xdp_stats(const struct xf_port *port, struct xf_xdp_stats *st);
+XF_API void xf_port__rings(struct xf_port *port, struct xf_ring_occupancy *occ);
 XF_API void xf_port__frame_counts(const struct xf_port *port, struct xf_frame_counts *fc);
 /* The mode the kernel reports through XDP_OPTIONS (never AUTO). */
 XF_API enum xf_bind_mode xf_port__bind_mode(const struct xf_port *port);

@@ -26,6 +26,7 @@ enum xf_rule_action {
 #define XF_RF_DPORT	(1u << 6)
 #define XF_RF_QUEUE	(1u << 7)
 #define XF_RF_PRIO	(1u << 8)	/* prio was given explicitly */
+#define XF_RF_SLOT	(1u << 9)	/* slot was given explicitly */
 
 #define XF_RULE_PRIO_DEFAULT	100
 #define XF_RULES_MAX		16384	/* rules per interface */
@@ -45,9 +46,12 @@ struct xf_rule {
 	__u16 dport_lo, dport_hi;
 	__u32 queue;
 	enum xf_rule_action action;
+	__u32 slot;		/* xsk: which socket of the receiving queue (XF_SLOTS per queue) */
 };
 
 /* xf_rule__parse - parse one rule in the rule language, e.g. "ip6 udp dport 4242 xsk".
+ * Grammar: [prio N] [vlan ID] [ip|ip6] [tcp|udp|icmp|icmp6|proto N] [src PREFIX]
+ * [dst PREFIX] [sport P|P-Q] [dport P|P-Q] [queue N] [xsk [slot N] | pass | drop]
  * @err: receives a one-line message naming the offending word when parsing fails.
  * Returns 0 or -EINVAL. */
 XF_API int xf_rule__parse(const char *text, struct xf_rule *rule, char *err, size_t errlen);

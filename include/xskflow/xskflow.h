@@ -72,5 +72,7 @@ XF_API size_t xf_pinned_bytes(void);
 #include <xskflow/umem.h>
 #include <xskflow/steer.h>
 #include <xskflow/port.h>
+#include <xskflow/classify.h>
+#include <xskflow/sysinfo.h>
 
 #endif /* XSKFLOW_XSKFLOW_H */

@@ -90,10 +90,12 @@ struct pkt_spec {
 };
 
 struct pkt {
+	/* NET_IP_ALIGN: after the 14-byte Ethernet header, IP headers are 4-byte aligned. */
+	__u8 align_pad[2];
 	__u8 buf[PKT_MAX];
 	size_t len;
 	size_t off[AT_MAX];
-};
+} __attribute__((aligned(8)));
 
 struct expect {
 	__u32 verdict;
@@ -769,9 +771,7 @@ static size_t parse_rules(const char *const *texts, struct xf_rule *rules)
 
 static void install(const struct xf_rule *rules, size_t n)
 {
-	int err = xf_rules_install(bpf_map__fd(skel->maps.xf_config),
-				   bpf_map__fd(skel->maps.xf_masks),
-				   bpf_map__fd(skel->maps.xf_rules), rules, n);
+	int err = xf_rules_install_obj(skel->obj, rules, n);
 
 	if (err)
 		fail_msg("installing %zu rules: %s", n, strerror(-err));
@@ -1029,9 +1029,7 @@ static void test_replace_under_load(void **state)
 	while (!err && elapsed(&t0) < LOAD_SECONDS) {
 		size_t k = ++installs % ARRAY_SIZE(load_sets);
 
-		err = xf_rules_install(bpf_map__fd(skel->maps.xf_config),
-				       bpf_map__fd(skel->maps.xf_masks),
-				       bpf_map__fd(skel->maps.xf_rules), rules[k], n[k]);
+		err = xf_rules_install_obj(skel->obj, rules[k], n[k]);
 	}
 	__atomic_store_n(&lr.stop, true, __ATOMIC_RELEASE);
 	pthread_join(th, NULL);

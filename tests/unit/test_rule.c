@@ -706,6 +706,25 @@ static void test_err_empty(void **state)
 	check_err(NULL, NULL, "empty");
 }
 
+static void test_slot(void **state)
+{
+	struct xf_rule r;
+
+	(void)state;
+	parse_ok("udp dport 4243 slot 7", &r);
+	assert_true(r.fields & XF_RF_SLOT);
+	assert_int_equal(r.slot, 7);
+	assert_int_equal(r.action, XF_RULE_XSK);
+	parse_ok("udp dport 4243", &r);
+	assert_false(r.fields & XF_RF_SLOT);
+	assert_int_equal(r.slot, 0);
+	check_err("udp slot 8", "slot", "0-7");
+	check_err("udp slot 1 drop", NULL, "needs the xsk action");
+	check_err("pass slot 2 tcp", NULL, "needs the xsk action");
+	check_err("udp slot 1 slot 2", "slot", "repeats");
+	check_err("slot 1", NULL, "match on something");
+}
+
 static void test_err_matches_nothing(void **state)
 {
 	(void)state;
@@ -772,6 +791,8 @@ static const struct { const char *in, *canon; } roundtrip_table[] = {
 	{ "ip6 udp dport 4242 xsk", "ip6 udp dport 4242 xsk" },
 	{ "tcp dport 22 pass", "tcp dport 22 pass" },
 	{ "drop dport 53 udp prio 7", "prio 7 udp dport 53 drop" },
+	{ "slot 3 udp dport 4243", "udp dport 4243 xsk slot 3" },
+	{ "xsk slot 0 queue 1 tcp", "tcp queue 1 xsk slot 0" },
 	{ "vlan 0", "vlan 0 xsk" },
 	{ "vlan 4095 ip", "vlan 4095 ip xsk" },
 	{ "ip6", "ip6 xsk" },
@@ -1342,6 +1363,7 @@ int main(void)
 		cmocka_unit_test(test_err_message_is_one_line),
 		cmocka_unit_test(test_err_small_buffers),
 		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_slot),
 		cmocka_unit_test(test_canonical_text),
 		cmocka_unit_test(test_format_truncates_like_snprintf),
 		cmocka_unit_test(test_compile_empty),

@@ -539,11 +539,15 @@ static void test_pool_move_accounting(void **state)
 	assert_int_equal(xf_umem_pool_get(u, a, 8, XF_PLACE_FILL), 8);
 	/* Received: fill -> application. */
 	for (int i = 0; i < 5; i++)
-		xf_umem_move(u, a[i] + 256, XF_PLACE_FILL, XF_PLACE_APP);
+		{
+			__u64 in_frame = a[i] + 256;	/* an RX address inside the frame */
+
+			xf_umem_move(u, &in_frame, 1, XF_PLACE_FILL, XF_PLACE_APP);
+		}
 	assert_counts(u, 8, 3, 5, 0);
 	/* Sent: application -> TX. */
 	for (int i = 0; i < 3; i++)
-		xf_umem_move(u, a[i], XF_PLACE_APP, XF_PLACE_TX);
+		xf_umem_move(u, &a[i], 1, XF_PLACE_APP, XF_PLACE_TX);
 	assert_counts(u, 8, 3, 2, 3);
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(u->place[a[i] / 2048], XF_PLACE_TX);
@@ -574,7 +578,7 @@ static void test_reclaim_fill_and_tx_not_app(void **state)
 	assert_counts(u, 19, 6, 4, 3);
 
 	/* The kernel let go: what it held comes home, what the application holds does not. */
-	xf_umem_reclaim(u);
+	xf_umem_reclaim(u, -1);
 	assert_counts(u, 28, 0, 4, 0);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(u->place[app[i] / 2048], XF_PLACE_APP);
@@ -584,7 +588,7 @@ static void test_reclaim_fill_and_tx_not_app(void **state)
 		assert_int_equal(u->place[tx[i] / 2048], XF_PLACE_FREE);
 
 	/* A second reclaim has nothing left to do. */
-	xf_umem_reclaim(u);
+	xf_umem_reclaim(u, -1);
 	assert_counts(u, 28, 0, 4, 0);
 
 	xf_umem_pool_put(u, app, 4, XF_PLACE_APP);
@@ -595,7 +599,7 @@ static void test_reclaim_fill_and_tx_not_app(void **state)
 static void test_all_frames_come_home(void **state)
 {
 	enum { N = 256 };
-	static const enum xf_place to[] = { XF_PLACE_FILL, XF_PLACE_APP, XF_PLACE_TX };
+	static const enum xf_place_kind to[] = { XF_PLACE_FILL, XF_PLACE_APP, XF_PLACE_TX };
 	struct xf_umem *u;
 	__u64 held[3][N];
 	__u32 nheld[3] = { 0, 0, 0 };
@@ -627,7 +631,7 @@ static void test_all_frames_come_home(void **state)
 			if (nheld[p] && p != q) {
 				__u64 a = held[p][--nheld[p]];
 
-				xf_umem_move(u, a, to[p], to[q]);
+				xf_umem_move(u, &a, 1, to[p], to[q]);
 				held[q][nheld[q]++] = a;
 			}
 			break;

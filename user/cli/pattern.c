@@ -38,62 +38,68 @@ static uint16_t csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
+/* Headers are built in aligned locals and copied in: after a 14-byte Ethernet header the
+ * IP header sits at a 2-byte aligned address in the frame. */
 void pat_build(uint8_t *frame, unsigned int len, const struct flow *f, uint32_t seq)
 {
-	struct ethhdr *eth = (struct ethhdr *)frame;
 	unsigned int l3len = f->family == AF_INET6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
-	struct udphdr *udp = (struct udphdr *)(frame + ETH_HLEN + l3len);
-	uint8_t *pl = (uint8_t *)(udp + 1);
+	uint8_t *l3 = frame + ETH_HLEN, *l4 = l3 + l3len, *pl = l4 + sizeof(struct udphdr);
 	unsigned int ulen = len - ETH_HLEN - l3len;
+	struct udphdr udp = {
+		.source = htons(f->sport),
+		.dest = htons(f->dport),
+		.len = htons(ulen),
+	};
 	uint32_t sum, nseq = htonl(seq);
+	uint16_t proto;
 
-	memcpy(eth->h_dest, f->dst_mac, 6);
-	memcpy(eth->h_source, f->src_mac, 6);
+	memcpy(frame, f->dst_mac, 6);
+	memcpy(frame + 6, f->src_mac, 6);
 	memcpy(pl, PAT_MAGIC, 4);
 	memcpy(pl + 4, &nseq, 4);
-	for (unsigned int k = PAT_HDR_LEN; k < ulen - sizeof(*udp); k++)
+	for (unsigned int k = PAT_HDR_LEN; k < ulen - sizeof(udp); k++)
 		pl[k] = (uint8_t)(seq + k);
-
-	udp->source = htons(f->sport);
-	udp->dest = htons(f->dport);
-	udp->len = htons(ulen);
-	udp->check = 0;
 
 	/* Pseudo-header, then the UDP header and payload. */
 	if (f->family == AF_INET6) {
-		struct ipv6hdr *ip6 = (struct ipv6hdr *)(eth + 1);
+		struct ipv6hdr ip6 = {
+			.version = 6,
+			.payload_len = htons(ulen),
+			.nexthdr = IPPROTO_UDP,
+			.hop_limit = 64,
+		};
 
-		eth->h_proto = htons(ETH_P_IPV6);
-		memset(ip6, 0, sizeof(*ip6));
-		ip6->version = 6;
-		ip6->payload_len = htons(ulen);
-		ip6->nexthdr = IPPROTO_UDP;
-		ip6->hop_limit = 64;
-		memcpy(&ip6->saddr, &f->src, 16);
-		memcpy(&ip6->daddr, &f->dst, 16);
-		sum = csum_add(0, &ip6->saddr, 32);
+		proto = htons(ETH_P_IPV6);
+		memcpy(&ip6.saddr, &f->src, 16);
+		memcpy(&ip6.daddr, &f->dst, 16);
+		memcpy(l3, &ip6, sizeof(ip6));
+		sum = csum_add(0, &ip6.saddr, 32);
 	} else {
-		struct iphdr *ip = (struct iphdr *)(eth + 1);
+		struct iphdr ip = {
+			.version = 4,
+			.ihl = 5,
+			.tot_len = htons(len - ETH_HLEN),
+			.id = htons((uint16_t)seq),
+			.frag_off = htons(0x4000),	/* DF */
+			.ttl = 64,
+			.protocol = IPPROTO_UDP,
+		};
 
-		eth->h_proto = htons(ETH_P_IP);
-		memset(ip, 0, sizeof(*ip));
-		ip->version = 4;
-		ip->ihl = 5;
-		ip->tot_len = htons(len - ETH_HLEN);
-		ip->id = htons((uint16_t)seq);
-		ip->frag_off = htons(0x4000);	/* DF */
-		ip->ttl = 64;
-		ip->protocol = IPPROTO_UDP;
-		memcpy(&ip->saddr, &f->src, 4);
-		memcpy(&ip->daddr, &f->dst, 4);
-		ip->check = htons(csum_fold(csum_add(0, ip, sizeof(*ip))));
-		sum = csum_add(0, &ip->saddr, 8);
+		proto = htons(ETH_P_IP);
+		memcpy(&ip.saddr, &f->src, 4);
+		memcpy(&ip.daddr, &f->dst, 4);
+		ip.check = htons(csum_fold(csum_add(0, &ip, sizeof(ip))));
+		memcpy(l3, &ip, sizeof(ip));
+		sum = csum_add(0, &ip.saddr, 8);
 	}
+	memcpy(frame + 12, &proto, 2);
 	sum += IPPROTO_UDP + ulen;
-	sum = csum_add(sum, udp, ulen);
-	udp->check = htons(csum_fold(sum));
-	if (!udp->check)
-		udp->check = 0xffff;
+	sum = csum_add(sum, &udp, sizeof(udp));
+	sum = csum_add(sum, pl, ulen - sizeof(udp));
+	udp.check = htons(csum_fold(sum));
+	if (!udp.check)
+		udp.check = 0xffff;
+	memcpy(l4, &udp, sizeof(udp));
 }
 
 /* Locate the UDP payload of an untagged or VLAN-tagged IPv4/IPv6 frame. */
@@ -112,18 +118,23 @@ static const uint8_t *udp_payload(const uint8_t *p, unsigned int len, unsigned i
 		off += VLAN_HLEN;
 	}
 	if (proto == ETH_P_IP) {
-		const struct iphdr *ip = (const void *)(p + off);
+		struct iphdr ip;
 
-		if (len < off + sizeof(*ip) || ip->version != 4 || ip->protocol != IPPROTO_UDP ||
-		    ntohs(ip->tot_len) > len - off)
+		if (len < off + sizeof(ip))
 			return NULL;
-		off += ip->ihl * 4u;
+		memcpy(&ip, p + off, sizeof(ip));
+		if (ip.version != 4 || ip.protocol != IPPROTO_UDP || ntohs(ip.tot_len) > len - off)
+			return NULL;
+		off += ip.ihl * 4u;
 	} else if (proto == ETH_P_IPV6) {
-		const struct ipv6hdr *ip6 = (const void *)(p + off);
+		struct ipv6hdr ip6;
 
-		if (len < off + sizeof(*ip6) || ip6->nexthdr != IPPROTO_UDP)
+		if (len < off + sizeof(ip6))
 			return NULL;
-		off += sizeof(*ip6);
+		memcpy(&ip6, p + off, sizeof(ip6));
+		if (ip6.nexthdr != IPPROTO_UDP)
+			return NULL;
+		off += sizeof(ip6);
 	} else {
 		return NULL;
 	}

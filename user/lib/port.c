@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Port: an AF_XDP socket and its rings. Bind-mode negotiation, the RX/TX burst calls and
- * frame hand-overs between the pool, the rings and the application. Ring index work is
- * done by libxdp's helpers (acquire/release ordering inside). */
+/* Port: an AF_XDP socket and its rings. Bind-mode negotiation, UMEM sharing between ports,
+ * the RX/TX burst calls and frame hand-overs between the pool, the rings and the
+ * application. Ring index work is done by libxdp's helpers (acquire/release inside). */
 #include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <linux/if_ether.h>
 #include <linux/if_xdp.h>
 #include "xf_internal.h"
 #include "../../bpf/xf_abi.h"
@@ -16,14 +17,26 @@
 #define XF_PORT_DEF_RING 2048
 #define XF_BATCH 64
 
+#ifndef SO_PREFER_BUSY_POLL
+#define SO_PREFER_BUSY_POLL 69
+#endif
+#ifndef SO_BUSY_POLL_BUDGET
+#define SO_BUSY_POLL_BUDGET 70
+#endif
+
+_Static_assert(XF_PORT_SLOTS == XF_SLOTS, "public and map slot counts differ");
+
 struct xf_port {
 	struct xf_umem *umem;
+	struct xf_fq *fq;		/* fill/completion pair of our (interface, queue) */
+	__u8 fq_idx;
 	struct xsk_socket *xsk;
 	struct xsk_ring_cons rx;
 	struct xsk_ring_prod tx;
 	struct xf_steer *steer;
-	__u32 queue;
-	bool has_rx, has_tx, need_wakeup, in_map;
+	int ifindex;
+	__u32 queue, slot;
+	bool has_rx, has_tx, need_wakeup, in_map, shared;
 	enum xf_bind_mode mode;
 	char ifname[IF_NAMESIZE];
 	char driver[XF_DRIVER_MAX];
@@ -40,8 +53,9 @@ static void bind_error(const struct xf_port *p, enum xf_bind_mode m, int err)
 		return;
 	}
 	if (err == -EBUSY) {
-		xf_err("interface '%s' queue %u: another AF_XDP socket is already bound there; stop "
-		       "it or pick another queue", p->ifname, p->queue);
+		xf_err("interface '%s' queue %u: another AF_XDP socket is already bound there with "
+		       "its own UMEM; stop it, pick another queue, or share its UMEM", p->ifname,
+		       p->queue);
 		return;
 	}
 	xf_err("interface '%s' (driver '%s') queue %u: %s bind refused: %s; try --bind %s",
@@ -49,8 +63,37 @@ static void bind_error(const struct xf_port *p, enum xf_bind_mode m, int err)
 	       m == XF_BIND_ZEROCOPY ? "copy or auto" : "auto");
 }
 
-/* Register the UMEM and create + bind the socket in mode @m. A failed registration is
- * logged here and flagged: it is not the driver refusing a mode. */
+/* The fill/completion pair for our (interface, queue): shared with the ports already
+ * there, else a free one. */
+static int fq_get(struct xf_port *p)
+{
+	struct xf_umem *u = p->umem;
+	int free_idx = -1;
+
+	for (int i = 0; i < XF_MAX_FQS; i++) {
+		struct xf_fq *fq = &u->fq[i];
+
+		if (fq->refs && fq->ifindex == p->ifindex && fq->queue == p->queue) {
+			free_idx = i;
+			break;
+		}
+		if (!fq->refs && free_idx < 0)
+			free_idx = i;
+	}
+	if (free_idx < 0) {
+		xf_err("umem: already bound on %d (interface, queue) pairs; use another UMEM",
+		       XF_MAX_FQS);
+		return -E2BIG;
+	}
+	p->fq_idx = free_idx;
+	p->fq = &u->fq[free_idx];
+	p->shared = p->fq->refs > 0;
+	return 0;
+}
+
+/* Register the UMEM if no port has yet, and create + bind the socket in mode @m (ports
+ * after the first inherit the UMEM's mode). A failed registration is logged here and
+ * flagged: it is not the driver refusing a mode. */
 static int try_bind(struct xf_port *p, const struct xf_port_opts *opts, enum xf_bind_mode m,
 		    bool *reg_failed)
 {
@@ -68,24 +111,31 @@ static int try_bind(struct xf_port *p, const struct xf_port_opts *opts, enum xf_
 		.bind_flags = (m == XF_BIND_ZEROCOPY ? XDP_ZEROCOPY : XDP_COPY) |
 			      (p->need_wakeup ? XDP_USE_NEED_WAKEUP : 0),
 	};
+	bool first = !u->xsk;
 	int err;
 
-	err = xsk_umem__create(&u->xsk, u->area, u->size, &u->fill, &u->comp, &ucfg);
-	if (err) {
-		u->xsk = NULL;
-		*reg_failed = true;
-		xf_err("umem: registering %zu bytes with the kernel failed: %s%s", u->size,
-		       strerror(-err), err == -EPERM || err == -ENOMEM ?
-		       " (locked memory: needs CAP_IPC_LOCK or a higher RLIMIT_MEMLOCK)" : "");
-		return err;
+	if (first) {
+		err = xsk_umem__create(&u->xsk, u->area, u->size, &p->fq->fill, &p->fq->comp,
+				       &ucfg);
+		if (err) {
+			u->xsk = NULL;
+			*reg_failed = true;
+			xf_err("umem: registering %zu bytes with the kernel failed: %s%s", u->size,
+			       strerror(-err), err == -EPERM || err == -ENOMEM ?
+			       " (locked memory: needs CAP_IPC_LOCK or a higher RLIMIT_MEMLOCK)" : "");
+			return err;
+		}
 	}
-	err = xsk_socket__create(&p->xsk, p->ifname, p->queue, u->xsk,
-				 p->has_rx ? &p->rx : NULL, p->has_tx ? &p->tx : NULL, &scfg);
+	err = xsk_socket__create_shared(&p->xsk, p->ifname, p->queue, u->xsk,
+					p->has_rx ? &p->rx : NULL, p->has_tx ? &p->tx : NULL,
+					&p->fq->fill, &p->fq->comp, &scfg);
 	if (err) {
 		p->xsk = NULL;
-		/* Start the next attempt from a fresh registration. */
-		xsk_umem__delete(u->xsk);
-		u->xsk = NULL;
+		if (first) {
+			/* Start the next attempt from a fresh registration. */
+			xsk_umem__delete(u->xsk);
+			u->xsk = NULL;
+		}
 	}
 	return err;
 }
@@ -101,44 +151,70 @@ static int read_back_bind(struct xf_port *p)
 	return 0;
 }
 
-/* Close the socket; with the last port gone, unregister the UMEM and take back the frames
- * the kernel held (it can no longer touch them). */
+static int set_busy_poll(struct xf_port *p, const struct xf_port_opts *opts)
+{
+	int usecs = XF_OPT(opts, busy_poll_usecs, 0);
+	int budget = XF_OPT(opts, busy_poll_budget, 0);
+	int prefer = XF_OPT(opts, prefer_busy_poll, false);
+	int fd = xsk_socket__fd(p->xsk);
+
+	if (!usecs)
+		return 0;
+	if ((prefer && setsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &prefer, sizeof(prefer))) ||
+	    setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &usecs, sizeof(usecs)) ||
+	    (budget && setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget, sizeof(budget)))) {
+		int err = -errno;
+
+		xf_err("interface '%s' queue %u: busy polling refused: %s; it needs "
+		       "CAP_NET_ADMIN and a kernel with SO_PREFER_BUSY_POLL (5.11+)", p->ifname,
+		       p->queue, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* Close the socket; when the last port of our queue goes, the kernel lets go of the
+ * frames in that queue's fill ring and in flight on its TX; when the last port of the
+ * UMEM goes, the registration too. */
 static void port_close(struct xf_port *p)
 {
 	struct xf_umem *u = p->umem;
 
 	xsk_socket__delete(p->xsk);
 	p->xsk = NULL;
-	if (--u->nports == 0) {
+	u->nports--;
+	if (--p->fq->refs == 0)
+		xf_umem_reclaim(u, p->fq_idx);
+	if (u->nports == 0) {
 		xsk_umem__delete(u->xsk);
 		u->xsk = NULL;
-		xf_umem_reclaim(u);
 	}
 }
 
 static void fill_ring_refill(struct xf_port *p)
 {
 	struct xf_umem *u = p->umem;
+	struct xsk_ring_prod *fill = &p->fq->fill;
+	__u8 place = XF_PLACE(XF_PLACE_FILL, p->fq_idx);
 	__u64 addrs[XF_BATCH];
 	__u32 n, idx, got;
 
 	if (!p->has_rx)
 		return;
 	for (;;) {
-		n = xsk_prod_nb_free(&u->fill, XF_BATCH);
+		n = xsk_prod_nb_free(fill, XF_BATCH);
 		if (n > XF_BATCH)
 			n = XF_BATCH;
 		if (!n || !u->nfree)
 			return;
-		got = xf_umem_pool_get(u, addrs, n, XF_PLACE_FILL);
-		if (xsk_ring_prod__reserve(&u->fill, got, &idx) != got) {
-			xf_umem_pool_put(u, addrs, got, XF_PLACE_FILL);
+		got = xf_umem_pool_get(u, addrs, n, place);
+		if (!got || xsk_ring_prod__reserve(fill, got, &idx) != got) {
+			xf_umem_pool_put(u, addrs, got, place);
 			return;
 		}
 		for (__u32 i = 0; i < got; i++)
-			*xsk_ring_prod__fill_addr(&u->fill, idx + i) = addrs[i];
-		xsk_ring_prod__submit(&u->fill, got);
-		xf_umem_check(u);
+			*xsk_ring_prod__fill_addr(fill, idx + i) = addrs[i];
+		xsk_ring_prod__submit(fill, got);
 	}
 }
 
@@ -161,17 +237,13 @@ struct xf_port *xf_port__create(const char *ifname, struct xf_umem *umem,
 		errno = -err;
 		return NULL;
 	}
-	if (umem->nports) {
-		xf_err("umem: already used by a port; sharing a UMEM between ports is not "
-		       "supported yet, create one UMEM per port");
-		errno = EBUSY;
-		return NULL;
-	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return NULL;
 	p->umem = umem;
+	p->ifindex = err;
 	p->queue = XF_OPT(opts, queue, 0);
+	p->slot = XF_OPT(opts, slot, 0);
 	p->steer = XF_OPT(opts, steer, NULL);
 	p->need_wakeup = !XF_OPT(opts, no_need_wakeup, false);
 	p->has_rx = XF_OPT(opts, rx_size, 0) != XF_PORT_NO_RING;
@@ -183,50 +255,76 @@ struct xf_port *xf_port__create(const char *ifname, struct xf_umem *umem,
 		err = -EINVAL;
 		goto err_free;
 	}
-
-	m = want == XF_BIND_COPY ? XF_BIND_COPY : XF_BIND_ZEROCOPY;
-	err = try_bind(p, opts, m, &reg_failed);
-	if (err && want == XF_BIND_AUTO && !reg_failed && err != -EBUSY && err != -ENODEV &&
-	    err != -EINVAL) {
-		xf_fallback_add(&p->fb, "zero-copy bind refused by driver '%s' (%s): using copy "
-				"mode, every packet is copied between the driver and the UMEM",
-				p->driver, strerror(-err));
-		m = XF_BIND_COPY;
-		err = try_bind(p, opts, m, &reg_failed);
-	}
-	if (err) {
-		if (!reg_failed)
-			bind_error(p, m, err);
+	if (p->steer && (p->queue >= XF_MAX_QUEUES || p->slot >= XF_SLOTS)) {
+		xf_err("interface '%s': queue %u slot %u is beyond the steering program's %d queues "
+		       "of %d slots", p->ifname, p->queue, p->slot, XF_MAX_QUEUES, XF_SLOTS);
+		err = -E2BIG;
 		goto err_free;
 	}
+	err = fq_get(p);
+	if (err)
+		goto err_free;
+
+	if (umem->xsk) {
+		/* A shared UMEM has the mode of its first socket. */
+		m = want;
+		err = try_bind(p, opts, m, &reg_failed);
+		if (err)
+			xf_err("interface '%s' queue %u: cannot share the UMEM: %s", p->ifname,
+			       p->queue, strerror(-err));
+		if (err)
+			goto err_free;
+	} else {
+		m = want == XF_BIND_COPY ? XF_BIND_COPY : XF_BIND_ZEROCOPY;
+		err = try_bind(p, opts, m, &reg_failed);
+		if (err && want == XF_BIND_AUTO && !reg_failed && err != -EBUSY &&
+		    err != -ENODEV && err != -EINVAL) {
+			xf_fallback_add(&p->fb, "zero-copy bind refused by driver '%s' (%s): using "
+					"copy mode, every packet is copied between the driver and "
+					"the UMEM", p->driver, strerror(-err));
+			m = XF_BIND_COPY;
+			err = try_bind(p, opts, m, &reg_failed);
+		}
+		if (err) {
+			if (!reg_failed)
+				bind_error(p, m, err);
+			goto err_free;
+		}
+	}
 	umem->nports++;
+	p->fq->ifindex = p->ifindex;
+	p->fq->queue = p->queue;
+	p->fq->refs++;
+
 	err = read_back_bind(p);
 	if (err)
 		goto err_close;
 	if (want != XF_BIND_AUTO && p->mode != want) {
-		xf_err("interface '%s' (driver '%s'): asked for a %s bind, the kernel reports %s",
-		       p->ifname, p->driver, xf_bind_mode_str(want), xf_bind_mode_str(p->mode));
+		xf_err("interface '%s' (driver '%s'): asked for a %s bind, the kernel reports %s%s",
+		       p->ifname, p->driver, xf_bind_mode_str(want), xf_bind_mode_str(p->mode),
+		       umem->nports > 1 ? " (a shared UMEM keeps the mode of its first socket)" : "");
 		err = -EOPNOTSUPP;
 		goto err_close;
 	}
+	err = set_busy_poll(p, opts);
+	if (err)
+		goto err_close;
 	fill_ring_refill(p);
 	if (p->steer && p->has_rx) {
-		if (p->queue >= XF_MAX_QUEUES) {
-			xf_err("interface '%s': queue %u is above the steering program's limit of %d",
-			       p->ifname, p->queue, XF_MAX_QUEUES);
-			err = -E2BIG;
-			goto err_close;
-		}
-		err = xsk_socket__update_xskmap(p->xsk, xf_steer_xskmap_fd(p->steer));
-		if (err) {
-			xf_err("map 'xf_xsks': cannot add the socket of '%s' queue %u: %s", p->ifname,
-			       p->queue, strerror(-err));
+		__u32 key = p->queue * XF_SLOTS + p->slot;
+		int fd = xsk_socket__fd(p->xsk);
+
+		if (bpf_map_update_elem(xf_steer_xskmap_fd(p->steer), &key, &fd, 0)) {
+			err = -errno;
+			xf_err("map 'xf_xsks': cannot add the socket of '%s' queue %u slot %u: %s",
+			       p->ifname, p->queue, p->slot, strerror(-err));
 			goto err_close;
 		}
 		p->in_map = true;
 	}
-	xf_info("interface '%s' queue %u: socket bound in %s mode%s", p->ifname, p->queue,
-		xf_bind_mode_str(p->mode), p->need_wakeup ? ", need_wakeup on" : "");
+	xf_info("interface '%s' queue %u: socket bound in %s mode%s%s", p->ifname, p->queue,
+		xf_bind_mode_str(p->mode), p->need_wakeup ? ", need_wakeup on" : "",
+		p->shared ? ", sharing its fill/completion rings" : "");
 	return p;
 
 err_close:
@@ -243,7 +341,9 @@ void xf_port__destroy(struct xf_port *p)
 		return;
 	/* Stop steering into the socket before closing it. */
 	if (p->in_map) {
-		if (bpf_map_delete_elem(xf_steer_xskmap_fd(p->steer), &p->queue) && errno != ENOENT)
+		__u32 key = p->queue * XF_SLOTS + p->slot;
+
+		if (bpf_map_delete_elem(xf_steer_xskmap_fd(p->steer), &key) && errno != ENOENT)
 			xf_warn("map 'xf_xsks': cannot remove the socket of '%s' queue %u: %s",
 				p->ifname, p->queue, strerror(errno));
 	}
@@ -265,33 +365,61 @@ static void kick_tx(struct xf_port *p)
 unsigned int xf_port__rx(struct xf_port *p, struct xf_pkt *pkts, unsigned int max)
 {
 	struct xf_umem *u = p->umem;
-	__u32 idx, n;
+	__u8 fill = XF_PLACE(XF_PLACE_FILL, p->fq_idx), app = XF_PLACE(XF_PLACE_APP, 0);
+	__u64 addrs[XF_BATCH];
+	__u32 idx, n, done = 0;
 
 	if (!p->has_rx)
 		return 0;
-	n = xsk_ring_cons__peek(&p->rx, max, &idx);
-	for (__u32 i = 0; i < n; i++) {
-		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&p->rx, idx + i);
+	while (done < max) {
+		__u32 want = max - done > XF_BATCH ? XF_BATCH : max - done;
 
-		pkts[i].addr = d->addr;
-		pkts[i].len = d->len;
-		pkts[i].data = xsk_umem__get_data(u->area, d->addr);
-		xf_umem_move(u, d->addr, XF_PLACE_FILL, XF_PLACE_APP);
-	}
-	if (n)
+		n = xsk_ring_cons__peek(&p->rx, want, &idx);
+		if (!n)
+			break;
+		for (__u32 i = 0; i < n; i++) {
+			const struct xdp_desc *d = xsk_ring_cons__rx_desc(&p->rx, idx + i);
+			struct xf_pkt *pk = &pkts[done + i];
+
+			pk->addr = d->addr;
+			pk->len = d->len;
+			pk->data = xsk_umem__get_data(u->area, d->addr);
+			addrs[i] = d->addr;
+		}
 		xsk_ring_cons__release(&p->rx, n);
+		xf_umem_move(u, addrs, n, fill, app);
+		done += n;
+		if (n < want)
+			break;
+	}
 	fill_ring_refill(p);
-	if (!n && p->need_wakeup && xsk_ring_prod__needs_wakeup(&u->fill))
+	if (!done && p->need_wakeup && xsk_ring_prod__needs_wakeup(&p->fq->fill))
 		kick_rx(p);
-	xf_umem_check(u);
-	return n;
+	return done;
+}
+
+/* Hand-overs of application-held packets, in batches of XF_BATCH addresses. */
+static void pkts_handover(struct xf_umem *u, const struct xf_pkt *pkts, unsigned int n,
+			  __u8 from, __u8 to)
+{
+	__u64 addrs[XF_BATCH];
+
+	for (unsigned int done = 0; done < n;) {
+		__u32 k = n - done > XF_BATCH ? XF_BATCH : n - done;
+
+		for (__u32 i = 0; i < k; i++)
+			addrs[i] = pkts[done + i].addr;
+		if (to == XF_PLACE_FREE)
+			xf_umem_pool_put(u, addrs, k, from);
+		else
+			xf_umem_move(u, addrs, k, from, to);
+		done += k;
+	}
 }
 
 void xf_port__release(struct xf_port *p, const struct xf_pkt *pkts, unsigned int n)
 {
-	for (unsigned int i = 0; i < n; i++)
-		xf_umem_pool_put(p->umem, &pkts[i].addr, 1, XF_PLACE_APP);
-	xf_umem_check(p->umem);
+	pkts_handover(p->umem, pkts, n, XF_PLACE(XF_PLACE_APP, 0), XF_PLACE_FREE);
 }
 
 unsigned int xf_port__tx_alloc(struct xf_port *p, struct xf_pkt *pkts, unsigned int n)
@@ -302,7 +430,7 @@ unsigned int xf_port__tx_alloc(struct xf_port *p, struct xf_pkt *pkts, unsigned 
 
 	while (done < n) {
 		__u32 want = n - done > XF_BATCH ? XF_BATCH : n - done;
-		__u32 got = xf_umem_pool_get(u, addrs, want, XF_PLACE_APP);
+		__u32 got = xf_umem_pool_get(u, addrs, want, XF_PLACE(XF_PLACE_APP, 0));
 
 		for (__u32 i = 0; i < got; i++) {
 			struct xf_pkt *pk = &pkts[done + i];
@@ -315,13 +443,11 @@ unsigned int xf_port__tx_alloc(struct xf_port *p, struct xf_pkt *pkts, unsigned 
 		if (got < want)
 			break;
 	}
-	xf_umem_check(u);
 	return done;
 }
 
 unsigned int xf_port__tx(struct xf_port *p, const struct xf_pkt *pkts, unsigned int n)
 {
-	struct xf_umem *u = p->umem;
 	__u32 idx;
 
 	if (!p->has_tx || !n)
@@ -333,36 +459,37 @@ unsigned int xf_port__tx(struct xf_port *p, const struct xf_pkt *pkts, unsigned 
 		d->addr = pkts[i].addr;
 		d->len = pkts[i].len;
 		d->options = 0;
-		xf_umem_move(u, pkts[i].addr, XF_PLACE_APP, XF_PLACE_TX);
 	}
-	if (n) {
-		xsk_ring_prod__submit(&p->tx, n);
-		if (!p->need_wakeup || xsk_ring_prod__needs_wakeup(&p->tx))
-			kick_tx(p);
-	}
-	xf_umem_check(u);
+	if (!n)
+		return 0;
+	/* Frames are ours until submit: account first, then hand them to the kernel. */
+	pkts_handover(p->umem, pkts, n, XF_PLACE(XF_PLACE_APP, 0),
+		      XF_PLACE(XF_PLACE_TX, p->fq_idx));
+	xsk_ring_prod__submit(&p->tx, n);
+	if (!p->need_wakeup || xsk_ring_prod__needs_wakeup(&p->tx))
+		kick_tx(p);
 	return n;
 }
 
 unsigned int xf_port__complete(struct xf_port *p)
 {
 	struct xf_umem *u = p->umem;
+	struct xsk_ring_cons *comp = &p->fq->comp;
+	__u8 tx = XF_PLACE(XF_PLACE_TX, p->fq_idx);
+	__u64 addrs[XF_BATCH];
 	__u32 idx, n, total = 0;
 
 	if (!p->has_tx)
 		return 0;
 	if (u->ntx && (!p->need_wakeup || xsk_ring_prod__needs_wakeup(&p->tx)))
 		kick_tx(p);
-	while ((n = xsk_ring_cons__peek(&u->comp, XF_BATCH, &idx))) {
-		for (__u32 i = 0; i < n; i++) {
-			__u64 addr = *xsk_ring_cons__comp_addr(&u->comp, idx + i);
-
-			xf_umem_pool_put(u, &addr, 1, XF_PLACE_TX);
-		}
-		xsk_ring_cons__release(&u->comp, n);
+	while ((n = xsk_ring_cons__peek(comp, XF_BATCH, &idx))) {
+		for (__u32 i = 0; i < n; i++)
+			addrs[i] = *xsk_ring_cons__comp_addr(comp, idx + i);
+		xsk_ring_cons__release(comp, n);
+		xf_umem_pool_put(u, addrs, n, tx);
 		total += n;
 	}
-	xf_umem_check(u);
 	return total;
 }
 
@@ -372,6 +499,36 @@ int xf_port__poll(struct xf_port *p, bool tx, int timeout_ms)
 	int ret = poll(&pfd, 1, timeout_ms);
 
 	return ret < 0 ? -errno : ret;
+}
+
+void *xf_port__push(const struct xf_port *p, struct xf_pkt *pkt, __u32 len)
+{
+	__u64 room = pkt->addr % p->umem->frame_size;
+
+	if (len > room)
+		return NULL;
+	pkt->addr -= len;
+	pkt->data = (__u8 *)pkt->data - len;
+	pkt->len += len;
+	return pkt->data;
+}
+
+int xf_port__push_vlan(const struct xf_port *p, struct xf_pkt *pkt, __u16 tpid, __u16 tci)
+{
+	__u8 *d;
+
+	if (pkt->len < ETH_HLEN)
+		return -EINVAL;
+	d = xf_port__push(p, pkt, 4);
+	if (!d)
+		return -ENOSPC;
+	/* Only the two MAC addresses move; the payload stays where it is. */
+	memmove(d, d + 4, 2 * ETH_ALEN);
+	d[12] = tpid >> 8;
+	d[13] = tpid & 0xff;
+	d[14] = tci >> 8;
+	d[15] = tci & 0xff;
+	return 0;
 }
 
 int xf_port__xdp_stats(const struct xf_port *p, struct xf_xdp_stats *st)
@@ -392,12 +549,27 @@ int xf_port__xdp_stats(const struct xf_port *p, struct xf_xdp_stats *st)
 
 void xf_port__frame_counts(const struct xf_port *p, struct xf_frame_counts *fc)
 {
-	const struct xf_umem *u = p->umem;
+	struct xf_umem *u = p->umem;
 
+	pthread_mutex_lock(&u->lock);
 	fc->free = u->nfree;
 	fc->fill = u->nfill;
 	fc->app = u->napp;
 	fc->tx = u->ntx;
+	pthread_mutex_unlock(&u->lock);
+}
+
+void xf_port__rings(struct xf_port *p, struct xf_ring_occupancy *occ)
+{
+	memset(occ, 0, sizeof(*occ));
+	if (p->has_rx) {
+		occ->fill = p->fq->fill.size - xsk_prod_nb_free(&p->fq->fill, p->fq->fill.size);
+		occ->rx = xsk_cons_nb_avail(&p->rx, p->rx.size);
+	}
+	if (p->has_tx) {
+		occ->tx = p->tx.size - xsk_prod_nb_free(&p->tx, p->tx.size);
+		occ->comp = xsk_cons_nb_avail(&p->fq->comp, p->fq->comp.size);
+	}
 }
 
 enum xf_bind_mode xf_port__bind_mode(const struct xf_port *p)
@@ -418,4 +590,18 @@ int xf_port__fd(const struct xf_port *p)
 bool xf_port__need_wakeup(const struct xf_port *p)
 {
 	return p->need_wakeup;
+}
+
+int xf_port_tx_raw(struct xf_port *p, __u64 addr, __u32 len)
+{
+	__u32 idx;
+
+	if (!p->has_tx || xsk_ring_prod__reserve(&p->tx, 1, &idx) != 1)
+		return -ENOSPC;
+	xsk_ring_prod__tx_desc(&p->tx, idx)->addr = addr;
+	xsk_ring_prod__tx_desc(&p->tx, idx)->len = len;
+	xsk_ring_prod__tx_desc(&p->tx, idx)->options = 0;
+	xsk_ring_prod__submit(&p->tx, 1);
+	kick_tx(p);
+	return 0;
 }

@@ -70,6 +70,16 @@ static int w_queue(struct xf_rule *r, const char *arg, char *why, size_t len)
 	return 0;
 }
 
+static int w_slot(struct xf_rule *r, const char *arg, char *why, size_t len)
+{
+	unsigned long v;
+
+	if (arg_uint(arg, 0, XF_SLOTS - 1, &v, why, len))
+		return -EINVAL;
+	r->slot = v;
+	return 0;
+}
+
 static int w_proto(struct xf_rule *r, const char *arg, char *why, size_t len)
 {
 	unsigned long v;
@@ -241,6 +251,7 @@ static const struct xf_word words[] = {
 	{ "sport", w_sport, XF_RF_SPORT, true },
 	{ "dport", w_dport, XF_RF_DPORT, true },
 	{ "queue", w_queue, XF_RF_QUEUE, true },
+	{ "slot", w_slot, XF_RF_SLOT, true },
 	{ "xsk", w_xsk, XF_RF_ACTION_SEEN, false },
 	{ "pass", w_pass, XF_RF_ACTION_SEEN, false },
 	{ "drop", w_drop, XF_RF_ACTION_SEEN, false },
@@ -270,7 +281,11 @@ static int check_rule(const struct xf_rule *r, char *why, size_t len)
 			 r->l4 == IPPROTO_ICMP ? "icmp" : "icmp6", r->l3);
 		return -EINVAL;
 	}
-	if (!(r->fields & ~(XF_RF_PRIO | XF_RF_SEEN_MASK))) {
+	if ((r->fields & XF_RF_SLOT) && r->action != XF_RULE_XSK) {
+		snprintf(why, len, "slot picks a socket: it needs the xsk action");
+		return -EINVAL;
+	}
+	if (!(r->fields & ~(XF_RF_PRIO | XF_RF_SLOT | XF_RF_SEEN_MASK))) {
 		snprintf(why, len, "a rule must match on something, e.g. 'udp dport 4242'");
 		return -EINVAL;
 	}
@@ -321,7 +336,7 @@ int xf_rule__parse(const char *text, struct xf_rule *rule, char *err, size_t err
 		word = w;
 		if (!d) {
 			snprintf(why, sizeof(why), "unknown word; expected one of prio vlan ip ip6 "
-				 "tcp udp icmp icmp6 proto src dst sport dport queue xsk pass drop");
+				 "tcp udp icmp icmp6 proto src dst sport dport queue slot xsk pass drop");
 			goto fail;
 		}
 		/* A different family is a contradiction: its parser says so, with both. */
@@ -425,6 +440,8 @@ int xf_rule__format(const struct xf_rule *r, char *buf, size_t len)
 	if (r->fields & XF_RF_QUEUE)
 		PUT("queue %u ", r->queue);
 	PUT("%s", (unsigned int)r->action < 3 ? action_names[r->action] : "?");
+	if (r->fields & XF_RF_SLOT)
+		PUT(" slot %u", r->slot);
 #undef PUT
 	return snprintf(buf, len, "%s", tmp);
 }
@@ -512,6 +529,7 @@ static int add_entry(struct xf_compiled *c, const struct xf_key *mask, const str
 	e->val.rule_id = id;
 	e->val.prio = r->prio;
 	e->val.action = r->action;
+	e->val.slot = r->slot;
 	e->val.spec = spec;
 	return 0;
 }

@@ -27,14 +27,21 @@ XF_HIDDEN int xf_rules_compile_ids(const struct xf_rule *rules, const __u32 *ids
 				   struct xf_compiled *c);
 XF_HIDDEN void xf_rules_compiled_free(struct xf_compiled *c);
 
-/* Install a rule set into the steering program's maps (by fd): fill the idle generation,
- * then flip the config to it. Returns 0 or -errno; on error the live set is untouched. */
-XF_HIDDEN int xf_rules_install(int cfg_fd, int masks_fd, int rules_fd,
-			       const struct xf_rule *rules, size_t n);
+/* The steering program's maps a rule set is written to (fds). */
+struct xf_rule_maps {
+	int config, masks, rules, prefilter;
+	int rule_stats;		/* -1: leave counters alone */
+};
 
-/* Same with explicit counter ids; when @stats_fd >= 0 the counters of @ids are zeroed once
- * no packet can still be classified by the generation being replaced. */
-XF_HIDDEN int xf_rules_install_ids(int cfg_fd, int masks_fd, int rules_fd, int stats_fd,
-				   const struct xf_rule *rules, const __u32 *ids, size_t n);
+/* Install a rule set: fill the idle generation (masks, entries, prefilter), then flip the
+ * config to it. With @ids, rules[i] counts on ids[i] (else on i), and when
+ * m->rule_stats >= 0 those counters are zeroed once no packet can still be classified by
+ * the generation being replaced. Returns 0 or -errno; on error the live set is untouched. */
+XF_HIDDEN int xf_rules_install_maps(const struct xf_rule_maps *m, const struct xf_rule *rules,
+				    const __u32 *ids, size_t n);
+
+struct bpf_object;
+/* Same, for a loaded steering object (tests, benchmarks): maps found by name. */
+XF_HIDDEN int xf_rules_install_obj(struct bpf_object *obj, const struct xf_rule *rules, size_t n);
 
 #endif /* XF_RULE_INTERNAL_H */

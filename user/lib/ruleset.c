@@ -84,15 +84,81 @@ _Static_assert(XF_RULES_MAX == XF_MAX_RULES, "public and map rule limits differ"
 
 static int zero_counters(int stats_fd, const __u32 *ids, size_t n);
 
-int xf_rules_install(int cfg_fd, int masks_fd, int rules_fd, const struct xf_rule *rules,
-		     size_t n)
+/* Set @bit in every slot v of @tab with (v & m) == k: 2^(zero bits of m) slots. The slots
+ * of distinct k under one m are disjoint, so a k already marked is done. */
+static void pf_mark(__u32 *tab, __u16 m, __u16 k, __u32 bit)
 {
-	return xf_rules_install_ids(cfg_fd, masks_fd, rules_fd, -1, rules, NULL, n);
+	__u16 free = ~m, s = free;
+
+	if (tab[k] & bit)
+		return;
+	for (;;) {
+		tab[k | s] |= bit;
+		if (!s)
+			break;
+		s = (s - 1) & free;
+	}
 }
 
-int xf_rules_install_ids(int cfg_fd, int masks_fd, int rules_fd, int stats_fd,
-			 const struct xf_rule *rules, const __u32 *ids, size_t n)
+static __u16 be16_at(const __u8 *p)
 {
+	return (__u16)p[0] << 8 | p[1];
+}
+
+/* Fill generation @gen of the prefilter: per field value, the masks worth a lookup. */
+static int pf_install(int pf_fd, __u32 gen, const struct xf_compiled *c)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, bo);
+	__u32 *tab, *keys, count = XF_PF_GEN_SIZE;
+	int err = 0;
+
+	tab = calloc(XF_PF_GEN_SIZE, sizeof(*tab));
+	keys = calloc(XF_PF_GEN_SIZE, sizeof(*keys));
+	if (!tab || !keys) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (__u32 i = 0; i < c->nentries; i++) {
+		const struct xf_compiled_entry *e = &c->entries[i];
+		const struct xf_key *m = &c->masks[e->mask_idx];
+		__u32 bit = 1u << e->mask_idx;
+
+		pf_mark(tab + XF_PF_DPORT * XF_PF_SLOTS, m->dport, e->key.dport, bit);
+		pf_mark(tab + XF_PF_SPORT * XF_PF_SLOTS, m->sport, e->key.sport, bit);
+		pf_mark(tab + XF_PF_SRC16 * XF_PF_SLOTS, be16_at(m->src), be16_at(e->key.src), bit);
+	}
+	for (__u32 i = 0; i < XF_PF_GEN_SIZE; i++)
+		keys[i] = gen * XF_PF_GEN_SIZE + i;
+	if (bpf_map_update_batch(pf_fd, keys, tab, &count, &bo))
+		err = -errno;
+out:
+	free(tab);
+	free(keys);
+	return err;
+}
+
+int xf_rules_install_obj(struct bpf_object *obj, const struct xf_rule *rules, size_t n)
+{
+	static const char *const names[] = { "xf_config", "xf_masks", "xf_rules", "xf_prefilter" };
+	int fd[4];
+
+	for (int i = 0; i < 4; i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, names[i]);
+
+		if (!map || (fd[i] = bpf_map__fd(map)) < 0)
+			return -ENOENT;
+	}
+	struct xf_rule_maps m = {
+		.config = fd[0], .masks = fd[1], .rules = fd[2], .prefilter = fd[3],
+		.rule_stats = -1,
+	};
+	return xf_rules_install_maps(&m, rules, NULL, n);
+}
+
+int xf_rules_install_maps(const struct xf_rule_maps *m, const struct xf_rule *rules,
+			  const __u32 *ids, size_t n)
+{
+	int cfg_fd = m->config, masks_fd = m->masks, rules_fd = m->rules;
 	struct xf_config cfg;
 	struct xf_compiled c;
 	__u32 zero = 0, idle;
@@ -115,8 +181,8 @@ int xf_rules_install_ids(int cfg_fd, int masks_fd, int rules_fd, int stats_fd,
 	err = delete_generation(rules_fd, idle);
 	if (err)
 		goto out;
-	if (stats_fd >= 0) {
-		err = zero_counters(stats_fd, ids, n);
+	if (m->rule_stats >= 0) {
+		err = zero_counters(m->rule_stats, ids, n);
 		if (err)
 			goto out;
 	}
@@ -140,6 +206,9 @@ int xf_rules_install_ids(int cfg_fd, int masks_fd, int rules_fd, int stats_fd,
 			goto out;
 		}
 	}
+	err = pf_install(m->prefilter, idle, &c);
+	if (err)
+		goto out;
 	/* Two writes: a reader that sees the new gen must also see its mask count, and the
 	 * value copy gives no ordering between fields. */
 	cfg.nmasks[idle] = c.nmasks;
@@ -240,8 +309,12 @@ static int zero_counters(int stats_fd, const __u32 *ids, size_t n)
 
 static int install(struct xf_steer *s, const struct xf_rule *rules, const __u32 *ids, size_t n)
 {
-	int err = xf_rules_install_ids(s->fd[XF_M_CONFIG], s->fd[XF_M_MASKS], s->fd[XF_M_RULES],
-				       s->fd[XF_M_RULE_STATS], rules, ids, n);
+	struct xf_rule_maps m = {
+		.config = s->fd[XF_M_CONFIG], .masks = s->fd[XF_M_MASKS],
+		.rules = s->fd[XF_M_RULES], .prefilter = s->fd[XF_M_PREFILTER],
+		.rule_stats = s->fd[XF_M_RULE_STATS],
+	};
+	int err = xf_rules_install_maps(&m, rules, ids, n);
 
 	if (err == -E2BIG)
 		xf_err("interface '%s': %zu rules need more than %d masks or %d table entries; "
@@ -432,7 +505,8 @@ int xf_steer__list_rules(const struct xf_steer *s, struct xf_rule_entry *out, si
 	err = store_read(s, &e, &n);
 	if (err)
 		return err;
-	memcpy(out, e, (n < max ? n : max) * sizeof(*e));
+	if (out && max && n)
+		memcpy(out, e, (n < max ? n : max) * sizeof(*e));
 	free(e);
 	return (int)n;
 }

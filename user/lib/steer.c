@@ -22,7 +22,7 @@ static const char *const map_names[XF_M_MAX] = {
 	[XF_M_CONFIG] = "xf_config",	   [XF_M_MASKS] = "xf_masks",
 	[XF_M_RULES] = "xf_rules",	   [XF_M_RULE_STATS] = "xf_rule_stats",
 	[XF_M_STATS] = "xf_stats",	   [XF_M_XSKS] = "xf_xsks",
-	[XF_M_RULE_STORE] = "xf_rule_store",
+	[XF_M_RULE_STORE] = "xf_rule_store", [XF_M_PREFILTER] = "xf_prefilter",
 };
 
 static enum xdp_attach_mode to_libxdp(enum xf_attach_mode m)

@@ -16,6 +16,7 @@ enum xf_map_idx {
 	XF_M_STATS,
 	XF_M_XSKS,
 	XF_M_RULE_STORE,
+	XF_M_PREFILTER,
 	XF_M_MAX,
 };
 

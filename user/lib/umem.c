@@ -1,22 +1,208 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* UMEM allocation, pinned-memory accounting and the free-frame pool.
+/* UMEM allocation, NUMA placement, the pinned-memory guard and the free-frame pool.
  * The pool is a LIFO stack: recently freed frames are warm in cache. */
 #include <assert.h>
+#include <numaif.h>
 #include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <xskflow/sysinfo.h>
+#include "compat.h"
 #include "xf_internal.h"
 
 #define XF_UMEM_DEF_FRAME_SIZE	4096
 #define XF_UMEM_DEF_FRAMES	4096
 #define XF_UMEM_DEF_RING	2048
 
+/* Highest NUMA node id we can name in an mbind() mask. */
+#define XF_MAX_NODES 1024
+#define XF_LONG_BITS (8 * sizeof(unsigned long))
+
 static atomic_size_t xf_pinned;
+static atomic_size_t xf_pin_limit_set;	/* 0: not set by xf_set_pin_limit() */
 
 size_t xf_pinned_bytes(void)
 {
 	return atomic_load(&xf_pinned);
+}
+
+int xf_pin_limit_parse(const char *s, __u64 ram, size_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (*end == '%') {
+		if (end[1] || v > 100 || !ram)
+			return -EINVAL;
+		*out = (size_t)(ram * v / 100);
+		return 0;
+	}
+	switch (*end) {
+	case 'K': case 'k': shift = 10; break;
+	case 'M': case 'm': shift = 20; break;
+	case 'G': case 'g': shift = 30; break;
+	case 'T': case 't': shift = 40; break;
+	case '\0': break;
+	default: return -EINVAL;
+	}
+	if (shift && *++end)
+		return -EINVAL;
+	if (v > (SIZE_MAX >> shift))
+		return -EINVAL;
+	*out = (size_t)v << shift;
+	return 0;
+}
+
+int xf_set_pin_limit(size_t bytes)
+{
+	atomic_store(&xf_pin_limit_set, bytes);
+	if (bytes && getenv("XSKFLOW_PIN_LIMIT"))
+		xf_info("pinned-memory limit %zu set, but XSKFLOW_PIN_LIMIT overrides it", bytes);
+	return 0;
+}
+
+size_t xf_pin_limit(enum xf_pin_limit_source *source)
+{
+	const char *env = getenv("XSKFLOW_PIN_LIMIT");
+	enum xf_pin_limit_source src;
+	__u64 ram = xf_ram_bytes();
+	size_t v = 0;
+
+	if (env && *env) {
+		if (!xf_pin_limit_parse(env, ram, &v)) {
+			src = XF_PIN_LIMIT_FROM_ENV;
+			goto out;
+		}
+		xf_warn("XSKFLOW_PIN_LIMIT='%s' is not a size like 512M, 4G or 10%%; ignoring it",
+			env);
+	}
+	v = atomic_load(&xf_pin_limit_set);
+	if (v) {
+		src = XF_PIN_LIMIT_FROM_CALL;
+		goto out;
+	}
+	src = XF_PIN_LIMIT_FROM_DEFAULT;
+	v = (size_t)(ram * XF_PIN_LIMIT_DEFAULT_SHARE / 100);
+out:
+	if (source)
+		*source = src;
+	return v;
+}
+
+static const char *pin_limit_origin(enum xf_pin_limit_source src)
+{
+	switch (src) {
+	case XF_PIN_LIMIT_FROM_ENV: return "from XSKFLOW_PIN_LIMIT";
+	case XF_PIN_LIMIT_FROM_CALL: return "set by xf_set_pin_limit()";
+	default: return "the default, 25% of RAM";
+	}
+}
+
+/* Count @bytes as pinned unless that passes the limit. A compare-and-swap loop, so that
+ * threads creating UMEMs at once cannot pass it together. */
+static int pin_reserve(size_t bytes)
+{
+	enum xf_pin_limit_source src;
+	size_t limit = xf_pin_limit(&src);
+	size_t cur = atomic_load(&xf_pinned);
+
+	do {
+		if (bytes > limit || cur > limit - bytes) {
+			xf_err("umem: pinning %zu more bytes would pass the pinned-memory limit: %zu "
+			       "pinned now by this process, limit %zu (%s); raise XSKFLOW_PIN_LIMIT "
+			       "(or call xf_set_pin_limit()) or use fewer or smaller frames",
+			       bytes, cur, limit, pin_limit_origin(src));
+			return -ENOBUFS;
+		}
+	} while (!atomic_compare_exchange_weak(&xf_pinned, &cur, cur + bytes));
+	return 0;
+}
+
+static void pin_release(size_t bytes)
+{
+	atomic_fetch_sub(&xf_pinned, bytes);
+}
+
+/* Which node the caller wants: -1 none. Strict when the node was named, not derived. */
+static int numa_choice(const struct xf_umem_opts *opts, int *node, bool *strict)
+{
+	const char *ifname = XF_OPT(opts, numa_ifname, NULL);
+	int n;
+
+	*node = -1;
+	*strict = false;
+	if (XF_OPT(opts, flags, 0) & XF_UMEM_F_NUMA_NODE) {
+		if (!XF_OPT_HAS(opts, numa_node) || opts->numa_node < 0 ||
+		    opts->numa_node >= XF_MAX_NODES) {
+			xf_err("umem: NUMA node %d is not valid; see 'ls /sys/devices/system/node'",
+			       XF_OPT_HAS(opts, numa_node) ? opts->numa_node : -1);
+			return -EINVAL;
+		}
+		*node = opts->numa_node;
+		*strict = true;
+		return 0;
+	}
+	if (!ifname)
+		return 0;
+	n = xf_iface_numa_node(ifname);
+	if (n == -ENODEV)
+		return n;	/* logged: interface not found */
+	if (n < 0 || n >= XF_MAX_NODES)
+		xf_dbg("umem: the kernel does not know the NUMA node of '%s'; pages go where they "
+		       "are first touched", ifname);
+	else
+		*node = n;
+	return 0;
+}
+
+/* Bind (strict) or prefer @node for the area, then fault every page in so that the kernel
+ * allocates them under that policy now, before anything pins them. */
+static int numa_place(struct xf_umem *u, int node, bool strict)
+{
+	unsigned long mask[XF_MAX_NODES / XF_LONG_BITS] = {};
+	long page = sysconf(_SC_PAGESIZE);
+	int err = 0;
+
+	mask[node / XF_LONG_BITS] = 1ul << (node % XF_LONG_BITS);
+	if (mbind(u->area, u->size, strict ? MPOL_BIND : MPOL_PREFERRED, mask, XF_MAX_NODES + 1,
+		  0)) {
+		err = -errno;
+		if (strict) {
+			xf_err("umem: cannot bind %zu bytes to NUMA node %d: %s; pick a node that "
+			       "has memory (numactl -H)", u->size, node, strerror(-err));
+			return err;
+		}
+		if (err != -ENOSYS)
+			xf_warn("umem: cannot prefer NUMA node %d: %s; pages go where they are "
+				"first touched", node, strerror(-err));
+		node = -1;
+	}
+	if (madvise(u->area, u->size, MADV_POPULATE_WRITE)) {
+		err = -errno;
+		if (err != -EINVAL) {
+			xf_err("umem: cannot allocate %zu bytes%s: %s", u->size,
+			       node >= 0 ? " on the chosen NUMA node" : "", strerror(-err));
+			return err;
+		}
+		/* Before 5.14: touch every page instead. */
+		for (size_t off = 0; off < u->size; off += (size_t)page)
+			((volatile char *)u->area)[off] = 0;
+	}
+	u->numa_node = node;
+	if (node >= 0)
+		xf_dbg("umem: %zu bytes %s NUMA node %d", u->size, strict ? "bound to" : "prefer",
+		       node);
+	return 0;
 }
 
 static bool is_pow2(__u32 v)
@@ -27,7 +213,8 @@ static bool is_pow2(__u32 v)
 struct xf_umem *xf_umem__create(const struct xf_umem_opts *opts)
 {
 	struct xf_umem *u;
-	int err;
+	bool strict;
+	int err, node;
 
 	u = calloc(1, sizeof(*u));
 	if (!u)
@@ -63,14 +250,28 @@ struct xf_umem *xf_umem__create(const struct xf_umem_opts *opts)
 		goto err_free;
 	}
 
+	err = numa_choice(opts, &node, &strict);
+	if (err)
+		goto err_free;
+
 	u->size = (size_t)u->frame_size * u->frame_count;
+	u->numa_node = -1;
+	err = pin_reserve(u->size);
+	if (err)
+		goto err_free;
+	/* With a NUMA policy, pages are faulted in after mbind(), not by mmap(). */
 	u->area = mmap(NULL, u->size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		       MAP_PRIVATE | MAP_ANONYMOUS | (node < 0 ? MAP_POPULATE : 0), -1, 0);
 	if (u->area == MAP_FAILED) {
 		err = -errno;
 		xf_err("umem: cannot map %zu bytes (%u frames of %u): %s", u->size,
 		       u->frame_count, u->frame_size, strerror(-err));
-		goto err_free;
+		goto err_unpin;
+	}
+	if (node >= 0) {
+		err = numa_place(u, node, strict);
+		if (err)
+			goto err_unmap;
 	}
 	/* A fork() must neither share nor copy-on-write pages the kernel writes into. */
 	if (madvise(u->area, u->size, MADV_DONTFORK)) {
@@ -91,13 +292,15 @@ struct xf_umem *xf_umem__create(const struct xf_umem_opts *opts)
 	for (__u32 i = 0; i < u->frame_count; i++)
 		u->pool[i] = (__u64)(u->frame_count - 1 - i) * u->frame_size;
 	u->nfree = u->frame_count;
-	atomic_fetch_add(&xf_pinned, u->size);
+	pthread_mutex_init(&u->lock, NULL);
 	xf_dbg("umem: %u frames of %u bytes, headroom %u, %zu bytes", u->frame_count,
 	       u->frame_size, u->headroom, u->size);
 	return u;
 
 err_unmap:
 	munmap(u->area, u->size);
+err_unpin:
+	pin_release(u->size);
 err_free:
 	free(u);
 	errno = -err;
@@ -113,7 +316,8 @@ int xf_umem__destroy(struct xf_umem *u)
 		return -EBUSY;
 	}
 	munmap(u->area, u->size);
-	atomic_fetch_sub(&xf_pinned, u->size);
+	pin_release(u->size);
+	pthread_mutex_destroy(&u->lock);
 	free(u->pool);
 	free(u->place);
 	free(u);
@@ -145,76 +349,7 @@ __u32 xf_umem__free_frames(const struct xf_umem *u)
 	return u->nfree;
 }
 
-static __u32 *place_count(struct xf_umem *u, enum xf_place p)
+int xf_umem__numa_node(const struct xf_umem *u)
 {
-	switch (p) {
-	case XF_PLACE_FILL: return &u->nfill;
-	case XF_PLACE_APP: return &u->napp;
-	case XF_PLACE_TX: return &u->ntx;
-	default: return &u->nfree;
-	}
-}
-
-static void set_place(struct xf_umem *u, __u64 addr, enum xf_place from, enum xf_place to)
-{
-	__u8 *pl = &u->place[addr / u->frame_size];
-
-	assert(*pl == from);
-	(void)from;
-	*pl = to;
-}
-
-__u32 xf_umem_pool_get(struct xf_umem *u, __u64 *addrs, __u32 n, enum xf_place to)
-{
-	if (n > u->nfree)
-		n = u->nfree;
-	for (__u32 i = 0; i < n; i++) {
-		addrs[i] = u->pool[--u->nfree];
-		set_place(u, addrs[i], XF_PLACE_FREE, to);
-	}
-	*place_count(u, to) += n;
-	return n;
-}
-
-void xf_umem_pool_put(struct xf_umem *u, const __u64 *addrs, __u32 n, enum xf_place from)
-{
-	__u64 mask = ~(__u64)(u->frame_size - 1);
-
-	for (__u32 i = 0; i < n; i++) {
-		__u64 base = addrs[i] & mask;
-
-		set_place(u, base, from, XF_PLACE_FREE);
-		u->pool[u->nfree++] = base;
-	}
-	*place_count(u, from) -= n;
-}
-
-void xf_umem_move(struct xf_umem *u, __u64 addr, enum xf_place from, enum xf_place to)
-{
-	set_place(u, addr & ~(__u64)(u->frame_size - 1), from, to);
-	(*place_count(u, from))--;
-	(*place_count(u, to))++;
-}
-
-void xf_umem_reclaim(struct xf_umem *u)
-{
-	for (__u32 i = 0; i < u->frame_count; i++) {
-		__u8 pl = u->place[i];
-
-		if (pl == XF_PLACE_FILL || pl == XF_PLACE_TX) {
-			__u64 addr = (__u64)i * u->frame_size;
-
-			xf_umem_pool_put(u, &addr, 1, pl);
-		}
-	}
-	xf_umem_check(u);
-}
-
-void xf_umem_check(const struct xf_umem *u)
-{
-#ifndef NDEBUG
-	assert(u->nfree + u->nfill + u->napp + u->ntx == u->frame_count);
-#else
-	(void)u;
-#endif
+	return u->numa_node;
 }

@@ -5,6 +5,7 @@
 #define XF_INTERNAL_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <xdp/xsk.h>
 #include <xskflow/xskflow.h>
 
@@ -25,6 +26,10 @@ XF_HIDDEN void xf_install_lib_printers(void);
 	(((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) +		\
 			sizeof((opts)->field) && (opts)->field) ? (opts)->field : (dflt))
 
+/* True when the caller's options struct is big enough to hold @field. */
+#define XF_OPT_HAS(opts, field)							\
+	((opts) && (opts)->sz >= offsetof(__typeof__(*(opts)), field) + sizeof((opts)->field))
+
 /* Interface facts, for negotiation and for error messages. */
 #define XF_DRIVER_MAX 32
 XF_HIDDEN int xf_iface_driver(const char *ifname, char *buf, size_t len);
@@ -43,6 +48,17 @@ __attribute__((format(printf, 2, 3)))
 XF_HIDDEN void xf_fallback_add(struct xf_fallbacks *fb, const char *fmt, ...);
 XF_HIDDEN const char *xf_fallback_get(const struct xf_fallbacks *fb, size_t i);
 
+/* A fill/completion ring pair: one per (interface, queue) a UMEM is bound on. Ports on
+ * the same queue share it (and must be driven by the same thread). */
+#define XF_MAX_FQS 16
+struct xf_fq {
+	struct xsk_ring_prod fill;
+	struct xsk_ring_cons comp;
+	int ifindex;
+	__u32 queue;
+	unsigned int refs;	/* ports using it; 0: free slot */
+};
+
 struct xf_umem {
 	void *area;
 	size_t size;
@@ -51,40 +67,61 @@ struct xf_umem {
 	__u32 headroom;
 	__u32 fill_size;
 	__u32 comp_size;
+	int numa_node;		/* bound or preferred node, -1 none */
 
 	/* Registration with the kernel; made by the first port, see port.c. */
 	struct xsk_umem *xsk;
-	struct xsk_ring_prod fill;
-	struct xsk_ring_cons comp;
+	struct xf_fq fq[XF_MAX_FQS];
 	unsigned int nports;
 
+	/* Pool, counters and places, shared by every port on the UMEM: taken once per
+	 * burst, never per packet. */
+	pthread_mutex_t lock;
 	/* The free pool: a stack of frame base addresses. */
 	__u64 *pool;
 	__u32 nfree;
 	/* Frames elsewhere; with nfree they add up to frame_count. */
 	__u32 nfill, napp, ntx;
-	/* Where each frame is (enum xf_place), so teardown can take back what the kernel
-	 * held and a frame handed over twice is caught. */
+	/* Where each frame is (XF_PLACE()), so teardown can take back what the kernel held
+	 * and a frame handed over twice is caught. */
 	__u8 *place;
 };
 
-enum xf_place {
+/* A frame's place: its kind, and for the fill and TX kinds the fill/completion ring
+ * pair (xf_fq index) through which the kernel holds it. */
+enum xf_place_kind {
 	XF_PLACE_FREE = 0,
 	XF_PLACE_FILL,
 	XF_PLACE_APP,
 	XF_PLACE_TX,
 };
+#define XF_PLACE(kind, fq)	((__u8)((kind) | ((fq) << 2)))
+#define XF_PLACE_KIND(pl)	((pl) & 3)
 
-/* Move frames between places. Counts and per-frame places change together; debug builds
- * assert that a frame leaves only the place it is in. */
-XF_HIDDEN __u32 xf_umem_pool_get(struct xf_umem *u, __u64 *addrs, __u32 n, enum xf_place to);
-XF_HIDDEN void xf_umem_pool_put(struct xf_umem *u, const __u64 *addrs, __u32 n,
-				enum xf_place from);
-XF_HIDDEN void xf_umem_move(struct xf_umem *u, __u64 addr, enum xf_place from,
-			    enum xf_place to);
-/* After the kernel let go of the UMEM: frames in the fill and TX places come home. */
-XF_HIDDEN void xf_umem_reclaim(struct xf_umem *u);
-XF_HIDDEN void xf_umem_check(const struct xf_umem *u);
+/* Move frames between places (frames/frames.c). Counts and per-frame places change
+ * together under the UMEM lock; debug builds assert that a frame leaves only the place
+ * it is in. Addresses may point anywhere inside their frame. */
+XF_HIDDEN __u32 xf_umem_pool_get(struct xf_umem *u, __u64 *addrs, __u32 n, __u8 to);
+XF_HIDDEN void xf_umem_pool_put(struct xf_umem *u, const __u64 *addrs, __u32 n, __u8 from);
+XF_HIDDEN void xf_umem_move(struct xf_umem *u, const __u64 *addrs, __u32 n, __u8 from,
+			    __u8 to);
+/* After the kernel let go of fill/completion pair @fq (-1: of the whole UMEM), the frames
+ * it held in fill and TX places come home. */
+XF_HIDDEN void xf_umem_reclaim(struct xf_umem *u, int fq);
+XF_HIDDEN void xf_umem_check(struct xf_umem *u);
+
+/* Where sysfs and procfs are; tests point these at fake trees. */
+XF_HIDDEN extern const char *xf_sysfs_root;
+XF_HIDDEN extern const char *xf_procfs_root;
+/* MemTotal from /proc/meminfo in bytes, or 0 when it cannot be read. */
+XF_HIDDEN __u64 xf_ram_bytes(void);
+/* Parse a pin limit: bytes with an optional K/M/G/T suffix, or "N%" of @ram.
+ * Returns 0 or -EINVAL. */
+XF_HIDDEN int xf_pin_limit_parse(const char *s, __u64 ram, size_t *out);
+
+/* Submit one TX descriptor as given, outside frame accounting: for conformance tests that
+ * feed the kernel invalid descriptors. Returns 0 or -ENOSPC. */
+XF_HIDDEN int xf_port_tx_raw(struct xf_port *p, __u64 addr, __u32 len);
 
 /* Steering internals that ports need. */
 XF_HIDDEN int xf_steer_xskmap_fd(const struct xf_steer *steer);
