@@ -24,7 +24,7 @@ struct recv_opts {
 	unsigned long count;
 	double seconds;
 	bool verify, json, no_wakeup, user_rules;
-	unsigned long frame_size, frames, headroom;
+	unsigned long frame_size, frames, headroom, ring_size;
 };
 
 static void recv_usage(FILE *f)
@@ -33,14 +33,15 @@ static void recv_usage(FILE *f)
 		"usage: " CLI_NAME " recv -i IFACE [-q QUEUE] [-r RULE]... [--mode auto|native|generic]\n"
 		"                    [--bind auto|copy|zero-copy] [-n COUNT] [-t SECONDS] [--verify]\n"
 		"                    [--json] [--frame-size 2048|4096] [--frames N] [--headroom N]\n"
-		"                    [--no-wakeup] [-v]\n"
+		"                    [--ring-size N] [--no-wakeup] [-v]\n"
 		"Steers packets matching RULE (default '" RECV_DEFAULT_RULE "') on IFACE into an AF_XDP\n"
 		"socket on QUEUE and receives them. Exit status 2 when --verify finds a problem.\n");
 }
 
 static int parse_recv(int argc, char **argv, struct recv_opts *o)
 {
-	enum { O_MODE = 256, O_BIND, O_VERIFY, O_JSON, O_FSIZE, O_FRAMES, O_HEADROOM, O_NOWAKE };
+	enum { O_MODE = 256, O_BIND, O_VERIFY, O_JSON, O_FSIZE, O_FRAMES, O_HEADROOM, O_NOWAKE,
+	       O_RING };
 	static const struct option lopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "queue", required_argument, NULL, 'q' },
@@ -55,6 +56,7 @@ static int parse_recv(int argc, char **argv, struct recv_opts *o)
 		{ "frames", required_argument, NULL, O_FRAMES },
 		{ "headroom", required_argument, NULL, O_HEADROOM },
 		{ "no-wakeup", no_argument, NULL, O_NOWAKE },
+		{ "ring-size", required_argument, NULL, O_RING },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -115,6 +117,14 @@ static int parse_recv(int argc, char **argv, struct recv_opts *o)
 		case O_HEADROOM:
 			if (cli_uint("--headroom", optarg, 0, 4096, &o->headroom))
 				return -1;
+			break;
+		case O_RING:
+			if (cli_uint("--ring-size", optarg, 64, 1u << 20, &o->ring_size) ||
+			    (o->ring_size & (o->ring_size - 1))) {
+				if (o->ring_size & (o->ring_size - 1))
+					cli_err("--ring-size: %lu is not a power of two", o->ring_size);
+				return -1;
+			}
 			break;
 		case 'v': v++; break;
 		case 'h': recv_usage(stdout); exit(0);
@@ -282,13 +292,13 @@ int cmd_recv(int argc, char **argv)
 	}
 
 	XF_OPTS(xf_umem_opts, uopts, .frame_size = o.frame_size, .frame_count = o.frames,
-		.headroom = o.headroom);
+		.headroom = o.headroom, .fill_size = o.ring_size);
 	umem = xf_umem__create(&uopts);
 	if (!umem)
 		goto out;
 
 	XF_OPTS(xf_port_opts, popts, .queue = o.queue, .bind = o.bind, .steer = steer,
-		.tx_size = XF_PORT_NO_RING, .no_need_wakeup = o.no_wakeup);
+		.tx_size = XF_PORT_NO_RING, .no_need_wakeup = o.no_wakeup, .rx_size = o.ring_size);
 	port = xf_port__create(o.ifname, umem, &popts);
 	if (!port)
 		goto out;
