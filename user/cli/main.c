@@ -15,6 +15,8 @@ static const struct {
 	{ "detach", cmd_detach, "detach a persistent steering program" },
 	{ "rule", cmd_rule, "add, delete, list or replace the rules of an attached program" },
 	{ "stats", cmd_stats, "show the steering program's and every rule's counters" },
+	{ "doctor", cmd_doctor, "check what AF_XDP on an interface depends on, with advice" },
+	{ "ctl", cmd_ctl, "ask a running xskflowd: status, stats, rules, reload" },
 };
 
 static void usage(FILE *f)

@@ -292,7 +292,7 @@ int cmd_recv(int argc, char **argv)
 	}
 
 	XF_OPTS(xf_umem_opts, uopts, .frame_size = o.frame_size, .frame_count = o.frames,
-		.headroom = o.headroom, .fill_size = o.ring_size);
+		.headroom = o.headroom, .fill_size = o.ring_size, .numa_ifname = o.ifname);
 	umem = xf_umem__create(&uopts);
 	if (!umem)
 		goto out;

@@ -140,6 +140,16 @@ static int try_bind(struct xf_port *p, const struct xf_port_opts *opts, enum xf_
 	return err;
 }
 
+/* False only when the kernel says for sure that the driver has no AF_XDP zero-copy. */
+static bool zerocopy_offered(const struct xf_port *p)
+{
+	struct xf_xdp_features f = { .sz = sizeof(f) };
+
+	if (xf_sysinfo_xdp_features(p->ifname, &f))
+		return true;
+	return f.xdp & XF_XDP_XSK_ZEROCOPY;
+}
+
 static int read_back_bind(struct xf_port *p)
 {
 	struct xdp_options o = {};
@@ -276,6 +286,14 @@ struct xf_port *xf_port__create(const char *ifname, struct xf_umem *umem,
 			goto err_free;
 	} else {
 		m = want == XF_BIND_COPY ? XF_BIND_COPY : XF_BIND_ZEROCOPY;
+		if (want == XF_BIND_AUTO && !zerocopy_offered(p)) {
+			/* Skip a doomed attempt: a failed zero-copy registration is freed by the
+			 * kernel later, so the retry would be charged twice to locked memory. */
+			xf_fallback_add(&p->fb, "zero-copy bind refused by driver '%s' (it does not "
+					"advertise AF_XDP zero-copy): using copy mode, every packet "
+					"is copied between the driver and the UMEM", p->driver);
+			m = XF_BIND_COPY;
+		}
 		err = try_bind(p, opts, m, &reg_failed);
 		if (err && want == XF_BIND_AUTO && !reg_failed && err != -EBUSY &&
 		    err != -ENODEV && err != -EINVAL) {
