@@ -41,6 +41,11 @@ CLI_OBJS  := $(patsubst user/cli/%.c,$(BUILD)/cli/%.o,$(CLI_SRCS))
 HDRS      := $(wildcard include/xskflow/*.h user/lib/*.h user/cli/*.h bpf/*.h)
 TEST_SRCS := $(wildcard tests/unit/*.c)
 TEST_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(FUZZ_SRCS))
+FUZZ_REPLAY := $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_NAMES))
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 CONF_SRCS := $(wildcard tests/conform/*.c)
 CONF_BINS := $(patsubst tests/conform/%.c,$(BUILD)/conform/%,$(CONF_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
@@ -58,11 +63,11 @@ SKEL      := $(BUILD)/xskflow.skel.h
 BPF_OBJ   := $(BUILD)/xskflow.bpf.o
 CLI       := $(BUILD)/xskflow
 
-.PHONY: all deps check demo bench clean install
+.PHONY: all deps check demo bench fuzz clean install
 .DELETE_ON_ERROR:
 
 all: $(BPF_OBJS) $(SKELS) $(STATIC) $(SHARED) $(BUILD)/libxskflow.pc $(CLI) $(DAEMON) \
-	$(TEST_BINS) $(BENCH_BINS) $(CONF_BINS)
+	$(TEST_BINS) $(BENCH_BINS) $(CONF_BINS) $(FUZZ_REPLAY)
 
 deps:
 	$(Q)scripts/deps.sh
@@ -126,6 +131,28 @@ $(BUILD)/conform/%: tests/conform/%.c $(BUILD)/cli/pattern.o $(STATIC) $(HDRS) $
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser/lib -Iuser/cli -o $@ $< $(BUILD)/cli/pattern.o $(STATIC) \
 		$(LDFLAGS) $(LIBS)
+
+# Fuzz targets double as corpus replayers in `make check` (plain build, no libFuzzer).
+$(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(STATIC) $(HDRS) $(SKELS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/lib -o $@ $< tests/fuzz/replay.c $(STATIC) $(LDFLAGS) $(LIBS)
+
+# `make fuzz [FUZZ_SECONDS=N]`: each target under libFuzzer + ASan/UBSan for a bounded
+# time, growing tests/fuzz/corpus/NAME; crashes land in tests/fuzz/crashes/ (replayed by
+# make check once committed).
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra -D_GNU_SOURCE -Iinclude -I$(BUILD) -Iuser/lib \
+	-fsanitize=fuzzer,address,undefined
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)mkdir -p $(FUZZ_BUILD) tests/fuzz/crashes
+	$(Q)set -e; for t in $(FUZZ_NAMES); do \
+		printf '  %-8s %s\n' FUZZ $$t; \
+		$(CLANG) $(FUZZ_CFLAGS) -o $(FUZZ_BUILD)/fuzz_$$t tests/fuzz/fuzz_$$t.c $(LIB_SRCS) \
+			$(LIBS); \
+		mkdir -p tests/fuzz/corpus/$$t; \
+		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=tests/fuzz/crashes/$$t- tests/fuzz/corpus/$$t; \
+	done
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all

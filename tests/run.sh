@@ -65,6 +65,20 @@ for bin in "$BUILD"/tests/test_*; do
 	fi
 done
 
+# --- fuzz corpora (and committed crash reproducers) replayed through each target ---
+for bin in "$BUILD"/tests/replay_*; do
+	[ -x "$bin" ] || continue
+	name=${bin##*/replay_}
+	[ -n "$FILTER" ] && [[ fuzz/$name != *"$FILTER"* ]] && continue
+	inputs=(tests/fuzz/corpus/"$name")
+	for c in tests/fuzz/crashes/"$name"-*; do [ -e "$c" ] && inputs+=("$c"); done
+	if "$bin" "${inputs[@]}" >"$LOGDIR/replay_$name.log" 2>&1; then
+		result "fuzz/$name" pass
+	else
+		result "fuzz/$name" fail "see $LOGDIR/replay_$name.log"
+	fi
+done
+
 # --- end-to-end tests: functions named test_* in tests/e2e/*.sh ---
 . tests/lib.sh
 for f in tests/e2e/*.sh; do

@@ -75,7 +75,7 @@ test_e2e_ipv4_rule_ignores_ipv6() {
 
 test_e2e_unmatched_udp_and_ping_reach_kernel() {
 	lab_up
-	start_recv r -i "$IF_A" -t 8 --json
+	start_recv r -i "$IF_A" -n 50 -t 60 --json
 	# A kernel UDP socket on port 5555 in a: counts datagrams (checksums are verified there).
 	in_a python3 -c '
 import socket, sys
