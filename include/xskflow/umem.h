@@ -29,6 +29,8 @@ struct xf_umem_opts {
 
 /* xf_umem_opts.flags */
 #define XF_UMEM_F_NUMA_NODE	(1u << 0)	/* @numa_node is set (0 is a valid node) */
+#define XF_UMEM_F_HUGEPAGES	(1u << 1)	/* back with 2 MiB hugepages; normal pages and
+						 * a warning when none are reserved */
 
 /* xf_umem__create - allocate a UMEM: page-aligned, MADV_DONTFORK so that a fork() neither
  * shares nor copies the pinned pages, placed on a NUMA node if asked. Registration with the
@@ -48,6 +50,8 @@ XF_API __u32 xf_umem__frame_count(const struct xf_umem *umem);
 XF_API __u32 xf_umem__headroom(const struct xf_umem *umem);
 /* Frames currently in the free pool. */
 XF_API __u32 xf_umem__free_frames(const struct xf_umem *umem);
+/* Whether the UMEM got hugepages (asked with XF_UMEM_F_HUGEPAGES and available). */
+XF_API bool xf_umem__hugepages(const struct xf_umem *umem);
 /* The NUMA node the memory was bound to or preferred, -1 when no placement was made. */
 XF_API int xf_umem__numa_node(const struct xf_umem *umem);
 

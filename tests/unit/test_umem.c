@@ -745,7 +745,7 @@ static int capture_print(enum xf_log_level level, const char *fmt, va_list args)
 {
 	size_t used = strlen(logged);
 
-	if (level != XF_LOG_ERROR)
+	if (level != XF_LOG_ERROR && level != XF_LOG_WARN)
 		return 0;
 	logged_level = level;
 	nlogged++;
@@ -769,6 +769,77 @@ static void expect_logged(const struct xf_umem_opts *o, const char *needle)
 	assert_int_equal(logged_level, XF_LOG_ERROR);
 	if (!strstr(logged, needle))
 		fail_msg("message does not mention '%s': %s", needle, logged);
+}
+
+static long meminfo(const char *key)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key)))
+			v = strtol(line + strlen(key) + 1, NULL, 10);
+	if (f)
+		fclose(f);
+	return v;
+}
+
+static int set_nr_hugepages(long n)
+{
+	FILE *f = fopen("/proc/sys/vm/nr_hugepages", "w");
+	int err;
+
+	if (!f)
+		return -1;
+	err = fprintf(f, "%ld\n", n) < 0;
+	return fclose(f) || err ? -1 : 0;
+}
+
+/* 2 MiB of frames with XF_UMEM_F_HUGEPAGES: on hugepages when some are free (checked by
+ * alignment and the pool shrinking), else on normal pages with a warning naming the sysctl.
+ * Both outcomes are provoked: first with what is reserved now, then with two more pages
+ * reserved for the test (and the old reservation put back). */
+static void check_hugepages(bool expect_huge)
+{
+	XF_OPTS(xf_umem_opts, o, .frame_size = 2048, .frame_count = 1024,
+		.flags = XF_UMEM_F_HUGEPAGES);
+	long free_before = meminfo("HugePages_Free:");
+	struct xf_umem *u;
+
+	capture_reset();
+	u = xf_umem__create(&o);
+	assert_non_null(u);
+	assert_int_equal(xf_umem__hugepages(u), expect_huge);
+	if (expect_huge) {
+		assert_int_equal((uintptr_t)xf_umem__area(u) % (2u << 20), 0);
+		assert_int_equal(meminfo("HugePages_Free:"), free_before - 1);
+		assert_int_equal(nlogged, 0);
+	} else {
+		assert_int_equal(logged_level, XF_LOG_WARN);
+		if (!strstr(logged, "vm.nr_hugepages"))
+			fail_msg("the fallback warning does not say how to reserve: %s", logged);
+	}
+	memset(xf_umem__area(u), 0x5a, 2u << 20);	/* every byte is usable */
+	assert_int_equal(xf_umem__destroy(u), 0);
+	assert_int_equal(meminfo("HugePages_Free:"), free_before);
+}
+
+static void test_hugepages(void **state)
+{
+	long reserved = meminfo("HugePages_Total:");
+	xf_print_fn_t old;
+
+	(void)state;
+	old = xf_set_print(capture_print);
+	check_hugepages(meminfo("HugePages_Free:") > 0);
+	if (set_nr_hugepages(reserved + 2) == 0 && meminfo("HugePages_Free:") > 0)
+		check_hugepages(true);
+	else
+		fail_msg("could not reserve hugepages for the test (nr_hugepages=%ld)", reserved + 2);
+	set_nr_hugepages(reserved);
+	assert_int_equal(meminfo("HugePages_Total:"), reserved);
+	xf_set_print(old);
 }
 
 static void test_print_refused_umem(void **state)
@@ -845,6 +916,7 @@ int main(void)
 		cmocka_unit_test(test_attach_mode_names),
 		cmocka_unit_test(test_bind_mode_names),
 		cmocka_unit_test(test_print_refused_umem),
+		cmocka_unit_test(test_hugepages),
 		cmocka_unit_test(test_print_silenced),
 	};
 

@@ -23,7 +23,7 @@ struct recv_opts {
 	enum xf_bind_mode bind;
 	unsigned long count;
 	double seconds;
-	bool verify, json, no_wakeup, user_rules;
+	bool verify, json, no_wakeup, user_rules, hugepages, hugepages_got;
 	unsigned long frame_size, frames, headroom, ring_size;
 };
 
@@ -33,7 +33,7 @@ static void recv_usage(FILE *f)
 		"usage: " CLI_NAME " recv -i IFACE [-q QUEUE] [-r RULE]... [--mode auto|native|generic]\n"
 		"                    [--bind auto|copy|zero-copy] [-n COUNT] [-t SECONDS] [--verify]\n"
 		"                    [--json] [--frame-size 2048|4096] [--frames N] [--headroom N]\n"
-		"                    [--ring-size N] [--no-wakeup] [-v]\n"
+		"                    [--ring-size N] [--hugepages] [--no-wakeup] [-v]\n"
 		"Steers packets matching RULE (default '" RECV_DEFAULT_RULE "') on IFACE into an AF_XDP\n"
 		"socket on QUEUE and receives them. Exit status 2 when --verify finds a problem.\n");
 }
@@ -41,7 +41,7 @@ static void recv_usage(FILE *f)
 static int parse_recv(int argc, char **argv, struct recv_opts *o)
 {
 	enum { O_MODE = 256, O_BIND, O_VERIFY, O_JSON, O_FSIZE, O_FRAMES, O_HEADROOM, O_NOWAKE,
-	       O_RING };
+	       O_RING, O_HUGE };
 	static const struct option lopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "queue", required_argument, NULL, 'q' },
@@ -57,6 +57,7 @@ static int parse_recv(int argc, char **argv, struct recv_opts *o)
 		{ "headroom", required_argument, NULL, O_HEADROOM },
 		{ "no-wakeup", no_argument, NULL, O_NOWAKE },
 		{ "ring-size", required_argument, NULL, O_RING },
+		{ "hugepages", no_argument, NULL, O_HUGE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -106,6 +107,7 @@ static int parse_recv(int argc, char **argv, struct recv_opts *o)
 		case O_VERIFY: o->verify = true; break;
 		case O_JSON: o->json = true; break;
 		case O_NOWAKE: o->no_wakeup = true; break;
+		case O_HUGE: o->hugepages = true; break;
 		case O_FSIZE:
 			if (cli_uint("--frame-size", optarg, 2048, 4096, &o->frame_size))
 				return -1;
@@ -227,6 +229,7 @@ static json_object *recv_report(const struct recv_opts *o, const struct recv_tot
 			       json_object_new_string(xf_bind_mode_str(xf_port__bind_mode(port))));
 	json_object_object_add(r, "driver", json_object_new_string(xf_steer__driver(steer)));
 	json_object_object_add(r, "need_wakeup", json_object_new_boolean(xf_port__need_wakeup(port)));
+	json_object_object_add(r, "hugepages", json_object_new_boolean(o->hugepages_got));
 	json_object_object_add(r, "fallbacks", report_fallbacks(steer, port));
 	xf_port__xdp_stats(port, &xs);
 	json_object_object_add(r, "xdp_stats", report_xdp_stats(&xs));
@@ -292,10 +295,12 @@ int cmd_recv(int argc, char **argv)
 	}
 
 	XF_OPTS(xf_umem_opts, uopts, .frame_size = o.frame_size, .frame_count = o.frames,
-		.headroom = o.headroom, .fill_size = o.ring_size, .numa_ifname = o.ifname);
+		.headroom = o.headroom, .fill_size = o.ring_size, .numa_ifname = o.ifname,
+		.flags = o.hugepages ? XF_UMEM_F_HUGEPAGES : 0);
 	umem = xf_umem__create(&uopts);
 	if (!umem)
 		goto out;
+	o.hugepages_got = xf_umem__hugepages(umem);
 
 	XF_OPTS(xf_port_opts, popts, .queue = o.queue, .bind = o.bind, .steer = steer,
 		.tx_size = XF_PORT_NO_RING, .no_need_wakeup = o.no_wakeup, .rx_size = o.ring_size);

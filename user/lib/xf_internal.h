@@ -67,7 +67,9 @@ struct xf_umem {
 	__u32 headroom;
 	__u32 fill_size;
 	__u32 comp_size;
-	int numa_node;		/* bound or preferred node, -1 none */
+	int numa_node;
+	size_t map_size;	/* size rounded up to the page size actually used */
+	bool hugepages;		/* bound or preferred node, -1 none */
 
 	/* Registration with the kernel; made by the first port, see port.c. */
 	struct xsk_umem *xsk;
