@@ -207,42 +207,7 @@ bool xf_rule__matches(const struct xf_rule *r, const struct xf_flow *f)
 	return true;
 }
 
-/* Bits a port range pins down, exactly as rule.c counts them. */
-static __u32 range_bits(__u16 lo, __u16 hi)
-{
-	__u32 size = (__u32)hi - lo + 1, bits = 16;
-
-	while (size > 1 && bits) {
-		size = (size + 1) / 2;
-		bits--;
-	}
-	return bits;
-}
-
-__u32 xf_rule__specificity(const struct xf_rule *r)
-{
-	__u32 fl = r->fields, spec = 0;
-
-	if (fl & XF_RF_VLAN)
-		spec += 12 + 1;		/* vid bits + the "tagged" flag */
-	if (fl & XF_RF_L3)
-		spec += 8;
-	if (fl & XF_RF_L4)
-		spec += 8;
-	if (fl & XF_RF_SRC)
-		spec += r->src_len > 128 ? 128 : r->src_len;
-	if (fl & XF_RF_DST)
-		spec += r->dst_len > 128 ? 128 : r->dst_len;
-	if (fl & XF_RF_QUEUE)
-		spec += 32;
-	if (fl & (XF_RF_SPORT | XF_RF_DPORT))
-		spec += 1;		/* the "has ports" flag */
-	if (fl & XF_RF_SPORT)
-		spec += range_bits(r->sport_lo, r->sport_hi);
-	if (fl & XF_RF_DPORT)
-		spec += range_bits(r->dport_lo, r->dport_hi);
-	return spec;
-}
+/* xf_rule__specificity() is in rule.c, next to the compiler that stores it. */
 
 int xf_rules__classify(const struct xf_rule *rules, size_t n, const struct xf_flow *f)
 {

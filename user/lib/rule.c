@@ -473,16 +473,6 @@ static void prefix_mask(__u8 *m, __u8 plen)
 		m[i / 8] |= 0x80 >> (i % 8);
 }
 
-static __u32 popcount_key(const struct xf_key *k)
-{
-	const __u8 *p = (const __u8 *)k;
-	__u32 bits = 0;
-
-	for (size_t i = 0; i < sizeof(*k); i++)
-		bits += __builtin_popcount(p[i]);
-	return bits;
-}
-
 static void key_and(struct xf_key *k, const struct xf_key *m)
 {
 	__u8 *p = (__u8 *)k;
@@ -547,17 +537,29 @@ static __u32 range_bits(__u16 lo, __u16 hi)
 }
 
 /* Specificity belongs to the rule, not to the blocks a range expands into: of two rules at
- * the same prio, the one that pins down more bits wins everywhere they overlap. */
-static __u32 rule_spec(const struct xf_key *m, const struct xf_rule *r)
+ * the same prio, the one that pins down more packet-key bits wins everywhere they overlap.
+ * The reference classifier (classify.c) uses the same function. */
+__u32 xf_rule__specificity(const struct xf_rule *r)
 {
-	struct xf_key fixed = *m;
-	__u32 spec;
+	__u32 fl = r->fields, spec = 0;
 
-	fixed.sport = fixed.dport = 0;
-	spec = popcount_key(&fixed);
-	if (r->fields & XF_RF_SPORT)
+	if (fl & XF_RF_VLAN)
+		spec += 12 + 1;		/* vid bits + the "tagged" flag */
+	if (fl & XF_RF_L3)
+		spec += 8;
+	if (fl & XF_RF_L4)
+		spec += 8;
+	if (fl & XF_RF_SRC)
+		spec += r->src_len > 128 ? 128 : r->src_len;
+	if (fl & XF_RF_DST)
+		spec += r->dst_len > 128 ? 128 : r->dst_len;
+	if (fl & XF_RF_QUEUE)
+		spec += 32;
+	if (fl & (XF_RF_SPORT | XF_RF_DPORT))
+		spec += 1;		/* the "has ports" flag */
+	if (fl & XF_RF_SPORT)
 		spec += range_bits(r->sport_lo, r->sport_hi);
-	if (r->fields & XF_RF_DPORT)
+	if (fl & XF_RF_DPORT)
 		spec += range_bits(r->dport_lo, r->dport_hi);
 	return spec;
 }
@@ -600,7 +602,7 @@ static int compile_one(struct xf_compiled *c, const struct xf_rule *r, __u32 id)
 		m.flags |= XF_KF_PORTS;
 		k.flags |= XF_KF_PORTS;
 	}
-	spec = rule_spec(&m, r);
+	spec = xf_rule__specificity(r);
 	sv[0] = sm[0] = dv[0] = dm[0] = 0;
 	if (r->fields & XF_RF_SPORT)
 		ns = range_blocks(r->sport_lo, r->sport_hi, sv, sm);
