@@ -92,6 +92,11 @@ XF_API void xf_steer__detach(struct xf_steer *steer);
 
 XF_API bool xf_steer__persistent(const struct xf_steer *steer);
 
+/* xf_steer__check - whether this handle's program is still attached to its interface.
+ * Returns 0, -ENOENT when it was detached or replaced by someone else (packets now go
+ * to the kernel or to that program), -ENODEV when the interface is gone. */
+XF_API int xf_steer__check(struct xf_steer *steer);
+
 /* xf_steer__set_rules - replace the whole rule set atomically: every packet is classified
  * by either the old set or the new one. Rule i gets id (counter index) i; counters restart.
  * Returns 0, -E2BIG when the rules need more masks or entries than the maps hold, or

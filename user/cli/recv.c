@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,8 +157,24 @@ struct recv_totals {
 };
 
 /* The receive loop: poll the socket, the signalfd and the deadline timer. */
-static int recv_loop(struct xf_port *port, const struct recv_opts *o, struct verify *vf,
-		     struct recv_totals *t)
+/* Why the socket stopped: the interface went away or was reconfigured under us. */
+static void socket_gone(const struct recv_opts *o, struct xf_port *port)
+{
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	getsockopt(xf_port__fd(port), SOL_SOCKET, SO_ERROR, &soerr, &len);
+	cli_err("interface '%s' queue %lu: the AF_XDP socket was shut down (%s): the interface "
+		"went away or was reconfigured; stopping", o->ifname, o->queue,
+		strerror(soerr ? soerr : ENETDOWN));
+}
+
+/* The receive loop: poll the socket, the signalfd and the deadline timer. Signals and the
+ * deadline are also checked every RECV_CHECK_EVERY bursts under continuous traffic, and
+ * once a second of silence the program is checked to still be ours. */
+#define RECV_CHECK_EVERY 256
+static int recv_loop(struct xf_port *port, struct xf_steer *steer, const struct recv_opts *o,
+		     struct verify *vf, struct recv_totals *t)
 {
 	struct xf_pkt pkts[RECV_BURST];
 	int sfd = cli_signalfd(), tfd = cli_timerfd(o->seconds);
@@ -167,7 +184,8 @@ static int recv_loop(struct xf_port *port, const struct recv_opts *o, struct ver
 		{ .fd = tfd, .events = POLLIN },
 	};
 	double start = cli_now();
-	int err = 0;
+	unsigned int bursts = 0;
+	int err = 0, ready;
 
 	if (sfd < 0 || tfd < 0) {
 		cli_err("recv: cannot create signal or timer descriptors: %s", strerror(errno));
@@ -187,10 +205,11 @@ static int recv_loop(struct xf_port *port, const struct recv_opts *o, struct ver
 		}
 		t->packets += n;
 		xf_port__release(port, pkts, n);
-		if (n)
+		if (n && ++bursts % RECV_CHECK_EVERY)
 			continue;
 
-		if (poll(pfd, 3, 1000) < 0 && errno != EINTR) {
+		ready = poll(n ? pfd + 1 : pfd, n ? 2 : 3, n ? 0 : 1000);
+		if (ready < 0 && errno != EINTR) {
 			cli_err("recv: poll: %s", strerror(errno));
 			err = -1;
 			break;
@@ -201,6 +220,27 @@ static int recv_loop(struct xf_port *port, const struct recv_opts *o, struct ver
 		}
 		if (pfd[2].revents)
 			break;
+		if (!n && (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL))) {
+			socket_gone(o, port);
+			err = -1;
+			break;
+		}
+		if (!n && !ready) {
+			int c = xf_steer__check(steer);
+
+			if (c == -ENODEV) {
+				cli_err("interface '%s' is gone; stopping", o->ifname);
+				err = -1;
+				break;
+			}
+			if (c == -ENOENT) {
+				cli_err("the steering program on '%s' was detached or replaced by "
+					"someone else; its traffic no longer reaches this socket; "
+					"stopping", o->ifname);
+				err = -1;
+				break;
+			}
+		}
 	}
 out:
 	t->elapsed = cli_now() - start;
@@ -313,7 +353,7 @@ int cmd_recv(int argc, char **argv)
 		o.queue, xf_attach_mode_str(xf_steer__attach_mode(steer)),
 		xf_bind_mode_str(xf_port__bind_mode(port)));
 
-	if (recv_loop(port, &o, &vf, &t))
+	if (recv_loop(port, steer, &o, &vf, &t))
 		goto out;
 	if (o.verify)
 		verify_finish(&vf, o.count);

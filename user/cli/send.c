@@ -24,7 +24,7 @@ struct send_opts {
 	struct flow flow;
 	bool have_dst_mac, have_src_mac, have_sport;
 	const char *src_ip, *dst_ip;
-	unsigned long count, size_min, size_max, rate, seed;
+	unsigned long count, size_min, size_max, rate, seed, first_seq;
 	enum xf_bind_mode bind;
 	bool json;
 };
@@ -35,9 +35,10 @@ static void send_usage(FILE *f)
 		"usage: " CLI_NAME " send -i IFACE [-q QUEUE] --dst-mac MAC [--src-mac MAC]\n"
 		"                    --src-ip IP --dst-ip IP [--src-port P] --dst-port P [-n COUNT]\n"
 		"                    [-s SIZE | -s MIN-MAX] [--rate PPS] [--seed N]\n"
-		"                    [--bind auto|copy|zero-copy] [--json] [-v]\n"
+		"                    [--first-seq N] [--bind auto|copy|zero-copy] [--json] [-v]\n"
 		"Sends COUNT (default 1000) UDP frames of SIZE bytes (Ethernet frame without FCS,\n"
-		"default 64) carrying the xskflow test pattern; MIN-MAX draws sizes from a seeded PRNG.\n");
+		"default 64) carrying the xskflow test pattern, sequence numbers from --first-seq\n"
+		"(default 0); MIN-MAX draws sizes from a PRNG seeded by --seed.\n");
 }
 
 static int parse_mac(const char *opt, const char *s, uint8_t *mac)
@@ -111,7 +112,7 @@ static int parse_size(const char *s, unsigned long *lo, unsigned long *hi)
 static int parse_send(int argc, char **argv, struct send_opts *o)
 {
 	enum { O_DMAC = 256, O_SMAC, O_SIP, O_DIP, O_SPORT, O_DPORT, O_RATE, O_SEED, O_BIND,
-	       O_JSON };
+	       O_JSON, O_FIRST };
 	static const struct option lopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "queue", required_argument, NULL, 'q' },
@@ -125,6 +126,7 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 		{ "dst-port", required_argument, NULL, O_DPORT },
 		{ "rate", required_argument, NULL, O_RATE },
 		{ "seed", required_argument, NULL, O_SEED },
+		{ "first-seq", required_argument, NULL, O_FIRST },
 		{ "bind", required_argument, NULL, O_BIND },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -192,6 +194,10 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 			break;
 		case O_SEED:
 			if (cli_uint("--seed", optarg, 0, ~0u, &o->seed))
+				return -1;
+			break;
+		case O_FIRST:
+			if (cli_uint("--first-seq", optarg, 0, ~0u, &o->first_seq))
 				return -1;
 			break;
 		case O_BIND:
@@ -307,7 +313,7 @@ int cmd_send(int argc, char **argv)
 
 			if (o.size_max > o.size_min)
 				len += next_rand(&rng) % (o.size_max - o.size_min + 1);
-			pat_build(pkts[i].data, len, &o.flow, (uint32_t)(sent + i));
+			pat_build(pkts[i].data, len, &o.flow, (uint32_t)(o.first_seq + sent + i));
 			pkts[i].len = len;
 		}
 		done = xf_port__tx(port, pkts, n);

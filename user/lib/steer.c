@@ -443,12 +443,21 @@ void xf_steer__close(struct xf_steer *s)
 void xf_steer__detach(struct xf_steer *s)
 {
 	struct xf_existing ex;
+	char name[IF_NAMESIZE];
 	int err;
 
 	if (!s)
 		return;
+	if (!if_indextoname(s->ifindex, name)) {
+		/* The interface is gone, and its XDP program with it. */
+		unpin_all(s->pin_dir);
+		steer_free(s);
+		return;
+	}
 	if (s->prog && s->skel) {
-		err = xdp_program__detach(s->prog, s->ifindex, to_libxdp(s->mode), 0);
+		/* Someone may have detached it already (xf_steer__check() says so). */
+		err = xf_steer__check(s) ? 0 :
+		      xdp_program__detach(s->prog, s->ifindex, to_libxdp(s->mode), 0);
 		unpin_all(s->pin_dir);
 	} else {
 		find_existing(s, &ex);
@@ -458,6 +467,22 @@ void xf_steer__detach(struct xf_steer *s)
 		xf_warn("interface '%s': detaching the steering program failed: %s", s->ifname,
 			strerror(err < 0 ? -err : err));
 	steer_free(s);
+}
+
+int xf_steer__check(struct xf_steer *s)
+{
+	struct xf_existing ex;
+	char name[IF_NAMESIZE];
+
+	if (!if_indextoname(s->ifindex, name))
+		return -ENODEV;
+	find_existing(s, &ex);
+	if (ex.prog)
+		xdp_program__close(ex.prog);
+	if (ex.state == XF_NONE || ex.state == XF_OTHER ||
+	    !prog_uses_map(ex.prog_id, s->fd[XF_M_CONFIG]))
+		return -ENOENT;
+	return 0;
 }
 
 enum xf_attach_mode xf_steer__attach_mode(const struct xf_steer *s)
