@@ -14,6 +14,13 @@ static __u32 *kind_count(struct xf_umem *u, __u8 place)
 	}
 }
 
+/* Debug builds check the books on every hand-over, under the lock. */
+static inline void books_balance(const struct xf_umem *u)
+{
+	assert(u->nfree + u->nfill + u->napp + u->ntx == u->frame_count);
+	(void)u;
+}
+
 static inline __u32 frame_index(const struct xf_umem *u, __u64 addr)
 {
 	return (__u32)(addr / u->frame_size);
@@ -36,6 +43,7 @@ __u32 xf_umem_pool_get(struct xf_umem *u, __u64 *addrs, __u32 n, __u8 to)
 		set_place(u, frame_index(u, addrs[i]), XF_PLACE_FREE, to);
 	}
 	*kind_count(u, to) += n;
+	books_balance(u);
 	pthread_mutex_unlock(&u->lock);
 	return n;
 }
@@ -49,6 +57,7 @@ static void put_locked(struct xf_umem *u, const __u64 *addrs, __u32 n, __u8 from
 		u->pool[u->nfree++] = (__u64)idx * u->frame_size;
 	}
 	*kind_count(u, from) -= n;
+	books_balance(u);
 }
 
 void xf_umem_pool_put(struct xf_umem *u, const __u64 *addrs, __u32 n, __u8 from)
@@ -65,6 +74,7 @@ void xf_umem_move(struct xf_umem *u, const __u64 *addrs, __u32 n, __u8 from, __u
 		set_place(u, frame_index(u, addrs[i]), from, to);
 	*kind_count(u, from) -= n;
 	*kind_count(u, to) += n;
+	books_balance(u);
 	pthread_mutex_unlock(&u->lock);
 }
 
