@@ -91,7 +91,8 @@ enum xf_pf_field {
 #define XF_PF_SLOTS	65536
 #define XF_PF_GEN_SIZE	(XF_PF_FIELDS * XF_PF_SLOTS)
 
-/* Per-rule counters (per-CPU array indexed by rule_id). */
+/* Per-rule counters (per-CPU array indexed by generation * XF_MAX_RULES + rule_id; a
+ * rule's count is the sum over both generations). */
 struct xf_rule_stats {
 	__u64 packets;
 	__u64 bytes;

@@ -31,7 +31,7 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, XF_MAX_RULES);
+	__uint(max_entries, XF_GENERATIONS * XF_MAX_RULES);
 	__type(key, __u32);
 	__type(value, struct xf_rule_stats);
 } xf_rule_stats SEC(".maps");

@@ -54,7 +54,7 @@ static __always_inline __u32 xf_candidates(__u32 gen, const struct xf_key *k)
 
 /* Tuple-space search: one hash lookup per distinct mask the prefilter lets through,
  * whatever the number of rules. */
-static __always_inline struct xf_rule_val *xf_classify(const struct xf_key *k)
+static __always_inline struct xf_rule_val *xf_classify(const struct xf_key *k, __u32 *genp)
 {
 	struct xf_rule_val *best = NULL;
 	struct xf_rule_key rk;
@@ -65,6 +65,7 @@ static __always_inline struct xf_rule_val *xf_classify(const struct xf_key *k)
 	if (!cfg)
 		return NULL;
 	gen = cfg->gen & 1;
+	*genp = gen;
 	n = cfg->nmasks[gen];
 	cand = xf_candidates(gen, k);
 	if (!cand)
@@ -101,7 +102,7 @@ int xskflow_steer(struct xdp_md *ctx)
 	struct xf_rule_stats *rs;
 	struct xf_rule_val *rv;
 	struct xf_key k = {};
-	__u32 id;
+	__u32 id, gen = 0;
 	long ret;
 
 	xf_count(XF_STAT_PACKETS);
@@ -111,13 +112,15 @@ int xskflow_steer(struct xdp_md *ctx)
 		return XDP_PASS;
 	}
 
-	rv = xf_classify(&k);
+	rv = xf_classify(&k, &gen);
 	if (!rv) {
 		xf_count(XF_STAT_UNMATCHED);
 		return XDP_PASS;
 	}
 
-	id = rv->rule_id;
+	/* Counters are per generation too: a rule set being replaced never counts on the
+	 * counters of the set replacing it. Readers add both up. */
+	id = gen * XF_MAX_RULES + rv->rule_id;
 	rs = bpf_map_lookup_elem(&xf_rule_stats, &id);
 	if (rs) {
 		rs->packets++;

@@ -36,7 +36,6 @@ static const char *const rule_texts[] = {
 
 static struct xskflow_bpf *skel;
 static struct xf_rule rules[NRULES];
-static int ncpu;
 
 static int quiet(enum libbpf_print_level l, const char *f, va_list a)
 {
@@ -67,22 +66,20 @@ static void setup(void)
 		fprintf(stderr, "fuzz_packet: cannot install rules: %s\n", strerror(-e));
 		exit(1);
 	}
-	ncpu = libbpf_num_possible_cpus();
 }
 
 /* Which rule's counter moved during the last run: the program's own answer. */
 static int rule_hit(__u64 *before)
 {
-	struct xf_rule_stats vals[ncpu];
 	int hit = -ENOENT;
 
 	for (__u32 id = 0; id < NRULES; id++) {
-		__u64 sum = 0;
+		struct xf_counter c;
+		__u64 sum;
 
-		if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.xf_rule_stats), &id, vals))
+		if (xf_rule_counter_read(bpf_map__fd(skel->maps.xf_rule_stats), id, &c))
 			abort();
-		for (int c = 0; c < ncpu; c++)
-			sum += vals[c].packets;
+		sum = c.packets;
 		if (sum != before[id]) {
 			if (hit != -ENOENT)
 				abort();	/* two rules counted one packet */

@@ -754,8 +754,15 @@ static void snapshot(__u64 *stats, struct xf_rule_stats *rules, size_t nrules)
 {
 	for (__u32 i = 0; i < XF_STAT_MAX; i++)
 		percpu_sum(skel->maps.xf_stats, i, &stats[i], 1);
-	for (__u32 i = 0; i < nrules; i++)
-		percpu_sum(skel->maps.xf_rule_stats, i, &rules[i].packets, 2);
+	for (__u32 i = 0; i < nrules; i++) {
+		struct xf_counter c;
+
+		/* A rule's count is spread over the rule-set generations. */
+		if (xf_rule_counter_read(bpf_map__fd(skel->maps.xf_rule_stats), i, &c))
+			fail_msg("reading the counters of rule %u", i);
+		rules[i].packets = c.packets;
+		rules[i].bytes = c.bytes;
+	}
 }
 
 static size_t parse_rules(const char *const *texts, struct xf_rule *rules)

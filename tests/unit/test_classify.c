@@ -286,7 +286,8 @@ static void rand_rule(struct xf_rule *r)
 		int fam = chance(50) ? 4 : 6;
 
 		if (chance(40))
-			add(text, sizeof(text), "prio %u ", (unsigned int[]){ 1, 50, 100, 200 }[pick(4)]);
+			add(text, sizeof(text), "prio %u ",
+			    (unsigned int[]){ 1, 50, 100, 200 }[pick(4)]);
 		if (chance(15))
 			add(text, sizeof(text), "vlan %u ", vids[pick(ARRAY_SIZE(vids))]);
 		if (chance(40))
@@ -371,8 +372,14 @@ static void snapshot(struct snap *s, size_t n)
 {
 	s->malformed = percpu(skel->maps.xf_stats, XF_STAT_MALFORMED, 1);
 	s->unmatched = percpu(skel->maps.xf_stats, XF_STAT_UNMATCHED, 1);
-	for (size_t i = 0; i < n; i++)
-		s->rule[i] = percpu(skel->maps.xf_rule_stats, i, 2);
+	for (size_t i = 0; i < n; i++) {
+		struct xf_counter c;
+
+		/* A rule's count is spread over the rule-set generations. */
+		if (xf_rule_counter_read(bpf_map__fd(skel->maps.xf_rule_stats), i, &c))
+			fail_msg("reading the counters of rule %zu", i);
+		s->rule[i] = c.packets;
+	}
 }
 
 /* What the program did with @p: a rule index, -ENOENT (unmatched) or -EBADMSG. */

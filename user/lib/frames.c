@@ -67,6 +67,30 @@ void xf_umem_pool_put(struct xf_umem *u, const __u64 *addrs, __u32 n, __u8 from)
 	pthread_mutex_unlock(&u->lock);
 }
 
+__u32 xf_umem_complete(struct xf_umem *u, const __u64 *addrs, __u32 n, __u8 from)
+{
+	__u32 stray = 0;
+
+	pthread_mutex_lock(&u->lock);
+	for (__u32 i = 0; i < n; i++) {
+		__u32 idx = frame_index(u, addrs[i]);
+
+		/* The kernel hands back what it was given, invalid descriptors included: only
+		 * a frame we actually submitted comes home. */
+		if (addrs[i] >= u->size || u->place[idx] != from) {
+			stray++;
+			continue;
+		}
+		u->place[idx] = XF_PLACE_FREE;
+		u->pool[u->nfree++] = (__u64)idx * u->frame_size;
+		(*kind_count(u, from))--;
+	}
+	u->stray_completions += stray;
+	books_balance(u);
+	pthread_mutex_unlock(&u->lock);
+	return n - stray;
+}
+
 void xf_umem_move(struct xf_umem *u, const __u64 *addrs, __u32 n, __u8 from, __u8 to)
 {
 	pthread_mutex_lock(&u->lock);

@@ -16,6 +16,8 @@
 
 #define XF_PORT_DEF_RING 2048
 #define XF_BATCH 64
+#define XF_BUSY_RETRIES 20
+#define XF_BUSY_RETRY_US 50000
 
 #ifndef SO_PREFER_BUSY_POLL
 #define SO_PREFER_BUSY_POLL 69
@@ -126,9 +128,17 @@ static int try_bind(struct xf_port *p, const struct xf_port_opts *opts, enum xf_
 			return err;
 		}
 	}
-	err = xsk_socket__create_shared(&p->xsk, p->ifname, p->queue, u->xsk,
-					p->has_rx ? &p->rx : NULL, p->has_tx ? &p->tx : NULL,
-					&p->fq->fill, &p->fq->comp, &scfg);
+	/* A socket closed a moment ago still holds its queue until the kernel's deferred
+	 * release runs: give it up to a second before calling the queue busy. */
+	for (int tries = 0;; tries++) {
+		err = xsk_socket__create_shared(&p->xsk, p->ifname, p->queue, u->xsk,
+						p->has_rx ? &p->rx : NULL,
+						p->has_tx ? &p->tx : NULL, &p->fq->fill,
+						&p->fq->comp, &scfg);
+		if (err != -EBUSY || tries == XF_BUSY_RETRIES)
+			break;
+		usleep(XF_BUSY_RETRY_US);
+	}
 	if (err) {
 		p->xsk = NULL;
 		if (first) {
@@ -505,8 +515,7 @@ unsigned int xf_port__complete(struct xf_port *p)
 		for (__u32 i = 0; i < n; i++)
 			addrs[i] = *xsk_ring_cons__comp_addr(comp, idx + i);
 		xsk_ring_cons__release(comp, n);
-		xf_umem_pool_put(u, addrs, n, tx);
-		total += n;
+		total += xf_umem_complete(u, addrs, n, tx);
 	}
 	return total;
 }

@@ -34,11 +34,16 @@ struct xf_rule_maps {
 };
 
 /* Install a rule set: fill the idle generation (masks, entries, prefilter), then flip the
- * config to it. With @ids, rules[i] counts on ids[i] (else on i), and when
- * m->rule_stats >= 0 those counters are zeroed once no packet can still be classified by
- * the generation being replaced. Returns 0 or -errno; on error the live set is untouched. */
+ * config to it. With @ids, rules[i] counts on ids[i] (else on i). The counters of the
+ * @fresh ids (new rules) are zeroed in both generations, each once no packet can still be
+ * counted there by the rules that had those ids before (needs m->rule_stats >= 0).
+ * Returns 0 or -errno; on error the live set is untouched. */
 XF_HIDDEN int xf_rules_install_maps(const struct xf_rule_maps *m, const struct xf_rule *rules,
-				    const __u32 *ids, size_t n);
+				    const __u32 *ids, size_t n, const __u32 *fresh,
+				    size_t nfresh);
+
+/* A rule's counters from the per-CPU, per-generation counter map @stats_fd. */
+XF_HIDDEN int xf_rule_counter_read(int stats_fd, __u32 id, struct xf_counter *c);
 
 struct bpf_object;
 /* Same, for a loaded steering object (tests, benchmarks): maps found by name. */

@@ -82,7 +82,7 @@ out:
 
 _Static_assert(XF_RULES_MAX == XF_MAX_RULES, "public and map rule limits differ");
 
-static int zero_counters(int stats_fd, const __u32 *ids, size_t n);
+static int zero_counters(int stats_fd, __u32 gen, const __u32 *ids, size_t n);
 
 /* Set @bit in every slot v of @tab with (v & m) == k: 2^(zero bits of m) slots. The slots
  * of distinct k under one m are disjoint, so a k already marked is done. */
@@ -152,11 +152,11 @@ int xf_rules_install_obj(struct bpf_object *obj, const struct xf_rule *rules, si
 		.config = fd[0], .masks = fd[1], .rules = fd[2], .prefilter = fd[3],
 		.rule_stats = -1,
 	};
-	return xf_rules_install_maps(&m, rules, NULL, n);
+	return xf_rules_install_maps(&m, rules, NULL, n, NULL, 0);
 }
 
 int xf_rules_install_maps(const struct xf_rule_maps *m, const struct xf_rule *rules,
-			  const __u32 *ids, size_t n)
+			  const __u32 *ids, size_t n, const __u32 *fresh, size_t nfresh)
 {
 	int cfg_fd = m->config, masks_fd = m->masks, rules_fd = m->rules;
 	struct xf_config cfg;
@@ -181,8 +181,10 @@ int xf_rules_install_maps(const struct xf_rule_maps *m, const struct xf_rule *ru
 	err = delete_generation(rules_fd, idle);
 	if (err)
 		goto out;
-	if (m->rule_stats >= 0) {
-		err = zero_counters(m->rule_stats, ids, n);
+	/* New rules start from zero: their idle-generation counters now, their live ones
+	 * once the flip has drained (below). Surviving rules keep both. */
+	if (m->rule_stats >= 0 && nfresh) {
+		err = zero_counters(m->rule_stats, idle, fresh, nfresh);
 		if (err)
 			goto out;
 	}
@@ -217,11 +219,18 @@ int xf_rules_install_maps(const struct xf_rule_maps *m, const struct xf_rule *ru
 		goto out;
 	}
 	cfg.gen = idle;
-	if (bpf_map_update_elem(cfg_fd, &zero, &cfg, 0))
+	if (bpf_map_update_elem(cfg_fd, &zero, &cfg, 0)) {
 		err = -errno;
-	else
-		xf_dbg("%zu rules live (%u masks, %u entries, generation %u)", n, c.nmasks,
-		       c.nentries, idle);
+		goto out;
+	}
+	xf_dbg("%zu rules live (%u masks, %u entries, generation %u)", n, c.nmasks, c.nentries,
+	       idle);
+	/* What the replaced set counted under a reused id belongs to the rule that had it. */
+	if (m->rule_stats >= 0 && nfresh) {
+		err = wait_for_programs();
+		if (!err)
+			err = zero_counters(m->rule_stats, idle ^ 1, fresh, nfresh);
+	}
 out:
 	xf_rules_compiled_free(&c);
 	return err;
@@ -251,19 +260,27 @@ static int percpu_sum(int fd, __u32 idx, __u64 *out, size_t nfields)
 	return 0;
 }
 
-int xf_steer__rule_counter(const struct xf_steer *s, __u32 idx, struct xf_counter *c)
+int xf_rule_counter_read(int stats_fd, __u32 id, struct xf_counter *c)
 {
 	__u64 v[2];
 	int err;
 
-	if (idx >= XF_MAX_RULES)
+	if (id >= XF_MAX_RULES)
 		return -EINVAL;
-	err = percpu_sum(s->fd[XF_M_RULE_STATS], idx, v, 2);
-	if (err)
-		return err;
-	c->packets = v[0];
-	c->bytes = v[1];
+	c->packets = c->bytes = 0;
+	for (__u32 gen = 0; gen < XF_GENERATIONS; gen++) {
+		err = percpu_sum(stats_fd, gen * XF_MAX_RULES + id, v, 2);
+		if (err)
+			return err;
+		c->packets += v[0];
+		c->bytes += v[1];
+	}
 	return 0;
+}
+
+int xf_steer__rule_counter(const struct xf_steer *s, __u32 idx, struct xf_counter *c)
+{
+	return xf_rule_counter_read(s->fd[XF_M_RULE_STATS], idx, c);
 }
 
 int xf_steer__stats(const struct xf_steer *s, struct xf_steer_stats *st)
@@ -286,7 +303,7 @@ int xf_steer__stats(const struct xf_steer *s, struct xf_steer_stats *st)
 }
 
 
-static int zero_counters(int stats_fd, const __u32 *ids, size_t n)
+static int zero_counters(int stats_fd, __u32 gen, const __u32 *ids, size_t n)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	struct xf_rule_stats *zeros;
@@ -298,7 +315,7 @@ static int zero_counters(int stats_fd, const __u32 *ids, size_t n)
 	if (!zeros)
 		return -ENOMEM;
 	for (size_t i = 0; i < n && !err; i++) {
-		__u32 id = ids ? ids[i] : (__u32)i;
+		__u32 id = gen * XF_MAX_RULES + ids[i];
 
 		if (bpf_map_update_elem(stats_fd, &id, zeros, 0))
 			err = -errno;
@@ -307,14 +324,15 @@ static int zero_counters(int stats_fd, const __u32 *ids, size_t n)
 	return err;
 }
 
-static int install(struct xf_steer *s, const struct xf_rule *rules, const __u32 *ids, size_t n)
+static int install(struct xf_steer *s, const struct xf_rule *rules, const __u32 *ids, size_t n,
+		   const __u32 *fresh, size_t nfresh)
 {
 	struct xf_rule_maps m = {
 		.config = s->fd[XF_M_CONFIG], .masks = s->fd[XF_M_MASKS],
 		.rules = s->fd[XF_M_RULES], .prefilter = s->fd[XF_M_PREFILTER],
 		.rule_stats = s->fd[XF_M_RULE_STATS],
 	};
-	int err = xf_rules_install_maps(&m, rules, ids, n);
+	int err = xf_rules_install_maps(&m, rules, ids, n, fresh, nfresh);
 
 	if (err == -E2BIG)
 		xf_err("interface '%s': %zu rules need more than %d masks or %d table entries; "
@@ -401,7 +419,8 @@ static int store_read(const struct xf_steer *s, struct xf_rule_entry **out, size
 	return 0;
 }
 
-static int install_entries(struct xf_steer *s, const struct xf_rule_entry *e, size_t n)
+static int install_entries(struct xf_steer *s, const struct xf_rule_entry *e, size_t n,
+			   const __u32 *fresh, size_t nfresh)
 {
 	struct xf_rule *rules = calloc(n ? n : 1, sizeof(*rules));
 	__u32 *ids = calloc(n ? n : 1, sizeof(*ids));
@@ -412,7 +431,7 @@ static int install_entries(struct xf_steer *s, const struct xf_rule_entry *e, si
 			rules[i] = e[i].rule;
 			ids[i] = e[i].id;
 		}
-		err = install(s, rules, ids, n);
+		err = install(s, rules, ids, n, fresh, nfresh);
 	}
 	free(rules);
 	free(ids);
@@ -421,8 +440,16 @@ static int install_entries(struct xf_steer *s, const struct xf_rule_entry *e, si
 
 int xf_steer__set_rules(struct xf_steer *s, const struct xf_rule *rules, size_t n)
 {
-	int err = install(s, rules, NULL, n);
+	__u32 *ids = calloc(n ? n : 1, sizeof(*ids));
+	int err = -ENOMEM;
 
+	if (ids) {
+		for (size_t i = 0; i < n; i++)
+			ids[i] = i;
+		/* Every rule of a new set is new: all counters restart. */
+		err = install(s, rules, ids, n, ids, n);
+		free(ids);
+	}
 	if (err)
 		return err;
 	/* The store follows the live set; it is only read by rule edits and listings. */
@@ -462,7 +489,7 @@ int xf_steer__add_rule(struct xf_steer *s, const struct xf_rule *rule, __u32 *id
 	e = bigger;
 	e[n].id = free_id;
 	e[n].rule = *rule;
-	err = install_entries(s, e, n + 1);
+	err = install_entries(s, e, n + 1, &free_id, 1);
 	if (!err)
 		err = store_put(s, free_id, rule);
 	if (!err && id)
@@ -489,7 +516,7 @@ int xf_steer__del_rule(struct xf_steer *s, __u32 id)
 		return -ENOENT;
 	}
 	memmove(&e[at], &e[at + 1], (n - at - 1) * sizeof(*e));
-	err = install_entries(s, e, n - 1);
+	err = install_entries(s, e, n - 1, NULL, 0);
 	if (!err && bpf_map_delete_elem(s->fd[XF_M_RULE_STORE], &id))
 		err = -errno;
 	free(e);

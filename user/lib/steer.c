@@ -154,43 +154,68 @@ static bool prog_uses_map(__u32 prog_id, int map_fd)
 	return found;
 }
 
+/* The program attached to @ifindex: its id, mode, and name. libxdp's multiprog queries
+ * leak a program fd per call on single-program attachments (libxdp 1.3.1), so they are
+ * only used when a dispatcher is actually there. */
+static int attached_prog(int ifindex, __u32 *id, enum xf_attach_mode *mode, char *name)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd, err;
+
+	*id = 0;
+	name[0] = '\0';
+	err = bpf_xdp_query(ifindex, 0, &q);
+	if (err)
+		return err;
+	if (q.attach_mode == XDP_ATTACHED_NONE)
+		return 0;
+	*id = q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id ? q.skb_prog_id : q.prog_id;
+	*mode = q.drv_prog_id ? XF_ATTACH_NATIVE : XF_ATTACH_GENERIC;
+	fd = bpf_prog_get_fd_by_id(*id);
+	if (fd < 0)
+		return -errno;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
+		snprintf(name, BPF_OBJ_NAME_LEN, "%s", info.name);
+	close(fd);
+	return 0;
+}
+
 static void find_existing(struct xf_steer *s, struct xf_existing *ex)
 {
-	struct xdp_multiprog *mp;
-	struct xdp_program *p = NULL;
+	char name[BPF_OBJ_NAME_LEN];
 	struct xf_config cfg;
 	struct xf_steer probe;
-	__u32 zero = 0;
+	__u32 zero = 0, id;
 
 	memset(ex, 0, sizeof(*ex));
-	mp = xdp_multiprog__get_from_ifindex(s->ifindex);
-	if (libxdp_get_error(mp) || !mp)
+	if (attached_prog(s->ifindex, &id, &ex->mode, name) || !id)
 		return;
-	if (xdp_multiprog__is_legacy(mp)) {
-		p = xdp_multiprog__main_prog(mp);
-		if (p && strcmp(xdp_program__name(p), XF_PROG_NAME))
-			p = NULL;
-	} else {
+	ex->prog_id = id;
+	ex->state = XF_OTHER;
+	if (!strncmp(name, "xdp_dispatcher", 14)) {
+		/* Ours may be one of the dispatcher's programs. */
+		struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(s->ifindex);
+		struct xdp_program *p = NULL;
+
+		if (libxdp_get_error(mp) || !mp)
+			return;
 		while ((p = xdp_multiprog__next_prog(p, mp)))
 			if (!strcmp(xdp_program__name(p), XF_PROG_NAME))
 				break;
-	}
-	ex->mode = xdp_multiprog__attach_mode(mp) == XDP_MODE_SKB ? XF_ATTACH_GENERIC :
-								       XF_ATTACH_NATIVE;
-	if (!p) {
-		struct xdp_program *main = xdp_multiprog__main_prog(mp);
-
-		ex->state = XF_OTHER;
-		ex->prog_id = main ? xdp_program__id(main) : 0;
+		if (p) {
+			ex->prog_id = xdp_program__id(p);
+			ex->prog = xdp_program__from_id(ex->prog_id);
+			if (libxdp_get_error(ex->prog))
+				ex->prog = NULL;
+		}
 		xdp_multiprog__close(mp);
+		if (!p)
+			return;
+	} else if (strcmp(name, XF_PROG_NAME)) {
 		return;
 	}
-	ex->prog_id = xdp_program__id(p);
-	/* Our own handle on the program, independent of mp's lifetime. */
-	ex->prog = xdp_program__from_id(ex->prog_id);
-	if (libxdp_get_error(ex->prog))
-		ex->prog = NULL;
-	xdp_multiprog__close(mp);
 
 	memcpy(&probe, s, sizeof(probe));
 	for (int i = 0; i < XF_M_MAX; i++)
@@ -209,16 +234,36 @@ static void find_existing(struct xf_steer *s, struct xf_existing *ex)
 			close(probe.fd[i]);
 }
 
+/* Detach program @prog_id (attached directly, in @mode) from @ifindex, only if it is
+ * still the one there. */
+static int detach_direct(int ifindex, __u32 prog_id, enum xf_attach_mode mode)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o);
+	int fd = bpf_prog_get_fd_by_id(prog_id), err;
+
+	if (fd < 0)
+		return -errno;
+	o.old_prog_fd = fd;
+	err = bpf_xdp_detach(ifindex, (mode == XF_ATTACH_GENERIC ? XDP_FLAGS_SKB_MODE :
+							  XDP_FLAGS_DRV_MODE) |
+					      XDP_FLAGS_REPLACE, &o);
+	close(fd);
+	return err;
+}
+
 static int detach_existing(struct xf_steer *s, struct xf_existing *ex)
 {
 	int err = 0;
 
 	if (ex->prog) {
+		/* Behind a dispatcher: libxdp takes it out. */
 		err = xdp_program__detach(ex->prog, s->ifindex, to_libxdp(ex->mode), 0);
 		if (err > 0)
 			err = -err;
 		xdp_program__close(ex->prog);
 		ex->prog = NULL;
+	} else if (ex->prog_id) {
+		err = detach_direct(s->ifindex, ex->prog_id, ex->mode);
 	}
 	unpin_all(s->pin_dir);
 	return err;
@@ -243,38 +288,36 @@ static void attach_error(const struct xf_steer *s, enum xf_attach_mode m, int er
 
 static int read_back_mode(struct xf_steer *s, enum xf_attach_mode asked)
 {
-	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	struct xdp_multiprog *mp;
+	char name[BPF_OBJ_NAME_LEN];
+	__u32 id;
 	int err;
 
-	err = bpf_xdp_query(s->ifindex, 0, &q);
+	err = attached_prog(s->ifindex, &id, &s->mode, name);
 	if (err)
 		return err;
-	switch (q.attach_mode) {
-	case XDP_ATTACHED_DRV:
-		s->mode = XF_ATTACH_NATIVE;
-		break;
-	case XDP_ATTACHED_SKB:
-		s->mode = XF_ATTACH_GENERIC;
-		break;
-	case XDP_ATTACHED_MULTI:
-		s->mode = asked;
-		break;
-	default:
+	if (!id) {
 		xf_err("interface '%s': the kernel reports no XDP program after attaching",
 		       s->ifname);
 		return -ENOENT;
 	}
-
-	mp = xdp_multiprog__get_from_ifindex(s->ifindex);
-	if (!libxdp_get_error(mp) && mp) {
-		if (xdp_multiprog__is_legacy(mp))
-			xf_fallback_add(&s->fb, "libxdp dispatcher unavailable on this kernel: "
-					"attached as a single program, other XDP programs cannot "
-					"share '%s'", s->ifname);
-		xdp_multiprog__close(mp);
-	}
+	(void)asked;
+	s->prog_id = xdp_program__id(s->prog);
+	s->dispatched = id != s->prog_id;
+	if (!s->dispatched)
+		xf_fallback_add(&s->fb, "libxdp dispatcher unavailable on this kernel: attached as "
+				"a single program, other XDP programs cannot share '%s'", s->ifname);
 	return 0;
+}
+
+/* Take our own program off the interface. */
+static int detach_own(struct xf_steer *s)
+{
+	int err;
+
+	if (!s->dispatched)
+		return detach_direct(s->ifindex, s->prog_id, s->mode);
+	err = xdp_program__detach(s->prog, s->ifindex, to_libxdp(s->mode), 0);
+	return err > 0 ? -err : err;
 }
 
 /* Refuse, join-hint or clean up whatever is attached already. */
@@ -387,7 +430,10 @@ struct xf_steer *xf_steer__attach(const char *ifname, const struct xf_steer_opts
 	return s;
 
 err_detach:
-	xdp_program__detach(s->prog, s->ifindex, to_libxdp(m), 0);
+	if (s->prog_id)
+		detach_own(s);
+	else
+		xdp_program__detach(s->prog, s->ifindex, to_libxdp(m), 0);
 err_free:
 	steer_free(s);
 	errno = -err;
@@ -456,8 +502,7 @@ void xf_steer__detach(struct xf_steer *s)
 	}
 	if (s->prog && s->skel) {
 		/* Someone may have detached it already (xf_steer__check() says so). */
-		err = xf_steer__check(s) ? 0 :
-		      xdp_program__detach(s->prog, s->ifindex, to_libxdp(s->mode), 0);
+		err = xf_steer__check(s) ? 0 : detach_own(s);
 		unpin_all(s->pin_dir);
 	} else {
 		find_existing(s, &ex);

@@ -30,6 +30,8 @@ struct xf_steer {
 	char ifname[IF_NAMESIZE];
 	char driver[XF_DRIVER_MAX];
 	enum xf_attach_mode mode;
+	__u32 prog_id;			/* ours, once attached */
+	bool dispatched;		/* behind libxdp's dispatcher, not attached directly */
 	bool persist;			/* stays attached when the handle is closed */
 	char pin_dir[64];
 	struct xf_fallbacks fb;

@@ -84,6 +84,7 @@ struct xf_umem {
 	__u32 nfree;
 	/* Frames elsewhere; with nfree they add up to frame_count. */
 	__u32 nfill, napp, ntx;
+	__u64 stray_completions;	/* completions for descriptors we never submitted */
 	/* Where each frame is (XF_PLACE()), so teardown can take back what the kernel held
 	 * and a frame handed over twice is caught. */
 	__u8 *place;
@@ -107,6 +108,10 @@ XF_HIDDEN __u32 xf_umem_pool_get(struct xf_umem *u, __u64 *addrs, __u32 n, __u8 
 XF_HIDDEN void xf_umem_pool_put(struct xf_umem *u, const __u64 *addrs, __u32 n, __u8 from);
 XF_HIDDEN void xf_umem_move(struct xf_umem *u, const __u64 *addrs, __u32 n, __u8 from,
 			    __u8 to);
+/* Completion-ring addresses to the pool: like pool_put, but addresses that are not frames
+ * in place @from (the kernel returns invalid TX descriptors too) are skipped and counted in
+ * stray_completions. Returns the frames that came home. */
+XF_HIDDEN __u32 xf_umem_complete(struct xf_umem *u, const __u64 *addrs, __u32 n, __u8 from);
 /* After the kernel let go of fill/completion pair @fq (-1: of the whole UMEM), the frames
  * it held in fill and TX places come home. */
 XF_HIDDEN void xf_umem_reclaim(struct xf_umem *u, int fq);
