@@ -121,14 +121,20 @@ $(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser/lib -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS) -lcmocka
 
+# The config parser's tests compile the daemon's parser in.
+$(BUILD)/tests/test_config: user/daemon/config.c user/daemon/config.h
+$(BUILD)/tests/test_config: LIBS += -linih
+
 $(BUILD)/bench/%: tests/bench/%.c $(STATIC) $(HDRS) $(SKELS) | $(BUILD)/.dir
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Iuser/lib -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS) -lm
 
 # Conformance programs run inside lab namespaces, driven by tests/e2e/*.sh; they reuse
 # the CLI's test-pattern code.
 $(BUILD)/conform/%: tests/conform/%.c $(BUILD)/cli/pattern.o $(STATIC) $(HDRS) $(SKELS) | $(BUILD)/.dir
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Iuser/lib -Iuser/cli -o $@ $< $(BUILD)/cli/pattern.o $(STATIC) \
 		$(LDFLAGS) $(LIBS)
 
@@ -164,7 +170,7 @@ check: deps
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)BUILD=$(BUILD) scripts/demo.sh
+	$(Q)BUILD=$(BUILD) scripts/demo-daemon.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \

@@ -1,0 +1,543 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# End-to-end tests of xskflowd on veth labs: config checking, UDP echo through reflect with
+# kernel sockets (IPv4, IPv6), pcap files, plugins, reloads under traffic, signals, control.
+
+XFD=${XFD:-$PWD/${BUILD:-build}/xskflowd}
+
+# dconf NAME: write stdin to $T_DIR/NAME.conf, mode 0600.
+dconf() {
+	cat >"$T_DIR/$1.conf"
+	chmod 600 "$T_DIR/$1.conf"
+}
+
+# start_daemon NAME [ARGS]: xskflowd in namespace a with $T_DIR/NAME.conf, log in NAME.log;
+# returns once it is running. Sets DPID (the daemon itself: exec all the way down).
+start_daemon() {
+	local name=$1
+	shift
+	(exec scripts/lab.sh exec "$LAB_ID" a "$XFD" -c "$T_DIR/$name.conf" "$@") \
+		>"$T_DIR/$name.log" 2>&1 &
+	DPID=$!
+	wait_for "$T_DIR/$name.log" "running with" 15
+}
+
+# stop_daemon NAME [SIGNAL]: the daemon exits 0, says so, and leaves nothing on IF_A.
+stop_daemon() {
+	kill -"${2:-TERM}" "$DPID"
+	wait "$DPID" || fail "xskflowd exited with $? after SIG${2:-TERM}: $(tail -n 3 "$T_DIR/$1.log")"
+	grep -q "stopped; nothing left attached" "$T_DIR/$1.log" || fail "no 'stopped' line"
+	no_xdp "$NS_A" "$IF_A"
+	[ ! -e "$T_DIR/ctl.sock" ] || fail "the control socket was left behind"
+	if in_a test -e "/sys/fs/bpf/xskflow/$IF_A"; then
+		fail "pins left in /sys/fs/bpf/xskflow/$IF_A"
+	fi
+	echo "ok: stopped cleanly"
+}
+
+ctl() { "$XF" ctl -s "$T_DIR/ctl.sock" "$@"; }
+
+# The header every daemon config of these tests shares.
+daemon_section() {
+	printf '[daemon]\ncontrol_socket = %s\nstats_interval = 0\nlog_level = info\n' \
+		"$T_DIR/ctl.sock"
+}
+
+# echo_client HOST PORT COUNT: a connected kernel UDP socket in b sends COUNT datagrams
+# one by one and waits for each echo (only HOST:PORT can answer a connected socket, and
+# the kernel drops bad checksums). Prints "ok bad lost".
+echo_client() {
+	in_b python3 -c '
+import socket, sys
+host, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(1)
+s.connect((host, port))
+ok = bad = lost = 0
+for i in range(n):
+    msg = b"xfd %d " % i + bytes((i + k) & 0xff for k in range(i * 7 % 1400))
+    s.send(msg)
+    try:
+        ok, bad = (ok + 1, bad) if s.recv(2048) == msg else (ok, bad + 1)
+    except (socket.timeout, ConnectionRefusedError):
+        lost += 1
+print(ok, bad, lost)' "$@"
+}
+
+# udp_sink PORT FILE: a kernel UDP socket in a records the first word of every datagram
+# to FILE, one per line, until 2 s of silence after FILE.go appears.
+udp_sink() {
+	in_a python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.settimeout(2)
+out = open(sys.argv[2], "w")
+open(sys.argv[2] + ".ready", "w").write("ready\n")
+while True:
+    try:
+        out.write(s.recv(2048).split()[0].decode() + "\n"); out.flush()
+    except socket.timeout:
+        if os.path.exists(sys.argv[2] + ".go"):
+            break' "$@"
+}
+
+# send_seq_udp PORT FIRST LAST [PPS]: datagrams "S<seq> ..." from b to a's PORT.
+send_seq_udp() {
+	in_b python3 -c '
+import socket, sys, time
+port, first, last = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+gap = 1.0 / float(sys.argv[4]) if len(sys.argv) > 4 else 0
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(first, last + 1):
+    s.sendto(b"S%d payload" % i, ("198.18.0.1", port))
+    if gap:
+        time.sleep(gap)' "$@"
+}
+
+# pcap_seqs FILE...: the "S<seq>" words of the UDP payloads in pcap files, one per line.
+pcap_seqs() {
+	python3 -c '
+import gzip, struct, sys
+for name in sys.argv[1:]:
+    data = (gzip.open if name.endswith(".gz") else open)(name, "rb").read()
+    off = 24
+    while off + 16 <= len(data):
+        caplen = struct.unpack("<I", data[off + 8:off + 12])[0]
+        pkt = data[off + 16:off + 16 + caplen]
+        off += 16 + caplen
+        ihl = (pkt[14] & 15) * 4
+        print(pkt[14 + ihl + 8:].split()[0].decode())' "$@"
+}
+
+test_daemon_config_check() {
+	lab_up
+	{ daemon_section; cat <<EOF; } | dconf good
+[interface $IF_A]
+queues = 0
+[handler echo]
+type = reflect
+[rule echo]
+interface = $IF_A
+match = udp dport 4242
+handler = echo
+EOF
+	expect "check a good config" "$("$XFD" -n -c "$T_DIR/good.conf" 2>&1)" "configuration OK"
+
+	cat >"$T_DIR/bad.conf" <<EOF
+[daemon]
+log_level = chatty
+[interface $IF_A]
+frames = many
+queues = 0-3
+turbo = yes
+[rule r]
+interface = $IF_A
+match = udp dport 99999
+handler = nowhere
+[handler h]
+type = pcap
+EOF
+	chmod 600 "$T_DIR/bad.conf"
+	local out rc
+	out=$("$XFD" -n -c "$T_DIR/bad.conf" 2>&1) && fail "a bad config passed: $out"
+	rc=$?
+	echo "$out"
+	expect "exit status" "$rc" 1
+	expect "error lines" "$(echo "$out" | wc -l)" 6
+	expect_match "line 2" "$out" "bad.conf:2: log_level: 'chatty' is not one of"
+	expect_match "line 4" "$out" "bad.conf:4: frames: 'many' is not a whole number"
+	expect_match "line 6" "$out" "bad.conf:6: turbo: unknown key in a \[interface\] section"
+	expect_match "line 9" "$out" "bad.conf:9: match: rule 'udp dport 99999': at 'dport'"
+	expect_match "line 10" "$out" "bad.conf:10: handler: 'nowhere' is not defined"
+	expect_match "line 11" "$out" "bad.conf:11: file: required in \[handler h\]"
+	if echo "$out" | grep -v -E "^$T_DIR/bad.conf:[0-9]+: [a-z_]+: "; then
+		fail "a line is not 'file:line: key: reason'"
+	fi
+
+	chmod 664 "$T_DIR/good.conf"
+	out=$("$XFD" -n -c "$T_DIR/good.conf" 2>&1) && fail "a group-writable config passed"
+	expect_match "group-writable" "$out" "writable by group or others.*chmod go-w"
+	chmod 600 "$T_DIR/good.conf"
+
+	# The daemon refuses to start on the same errors, leaving nothing behind.
+	out=$(in_a "$XFD" -c "$T_DIR/bad.conf" 2>&1) && fail "xskflowd started on a bad config"
+	expect_match "start refused" "$out" "log_level: 'chatty'"
+	no_xdp "$NS_A" "$IF_A"
+}
+
+# Setup errors at start: one line naming the thing, and nothing left attached.
+test_daemon_start_errors() {
+	lab_up
+	{ daemon_section; printf '[interface nosuch0]\n'; } | dconf noif
+	local out
+	out=$(in_a "$XFD" -c "$T_DIR/noif.conf" 2>&1) && fail "started on a missing interface"
+	echo "$out"
+	expect_match "missing interface" "$out" "interface 'nosuch0' not found"
+	{ daemon_section; printf '[interface %s]\nqueues = 0,5\n' "$IF_A"; } | dconf noq
+	out=$(in_a "$XFD" -c "$T_DIR/noq.conf" 2>&1) && fail "started on a missing queue"
+	echo "$out"
+	expect_match "missing queue" "$out" "queue 5: .*has 1 RX queue"
+	no_xdp "$NS_A" "$IF_A"
+	[ ! -e "$T_DIR/ctl.sock" ] || fail "control socket left after a failed start"
+	{ daemon_section; printf '[interface %s]\nbind = zero-copy\n' "$IF_A"; } | dconf zc
+	out=$(in_a "$XFD" -c "$T_DIR/zc.conf" 2>&1) && fail "zero-copy bind on veth succeeded"
+	expect_match "zero-copy refused" "$out" \
+		"error: \[interface $IF_A\] queue 0: .*driver 'veth'.*zero-copy bind refused.*try bind = copy"
+	no_xdp "$NS_A" "$IF_A"
+}
+
+reflect_conf() {
+	{ daemon_section; cat <<EOF; } | dconf "$1"
+[interface $IF_A]
+queues = ${2:-0}
+[handler echo]
+type = reflect
+[rule echo]
+interface = $IF_A
+match = udp dport 4242
+handler = echo
+[rule echo6]
+interface = $IF_A
+match = ip6 udp dport 4242
+handler = echo
+EOF
+}
+
+test_daemon_reflect_echo_ipv4_ipv6() {
+	lab_up
+	reflect_conf d
+	start_daemon d
+	expect "IPv4 echo (ok bad lost)" "$(echo_client "$IP4_A" 4242 300)" "300 0 0"
+	expect "IPv6 echo (ok bad lost)" "$(echo_client "$IP6_A" 4242 300)" "300 0 0"
+	# Not steered: the kernel still answers ping and owns other ports.
+	in_b ping -c 2 -i 0.2 -W 2 "$IP4_A" >/dev/null || fail "ping through the kernel failed"
+	in_b ping -6 -c 2 -i 0.2 -W 2 "$IP6_A" >/dev/null || fail "ping -6 failed"
+	expect "port 4243 is the kernel's (no echo)" "$(echo_client "$IP4_A" 4243 2)" "0 0 2"
+
+	ctl stats >"$T_DIR/stats.json" || fail "ctl stats failed"
+	local q='.interfaces[0].queues[0]'
+	expect "attach mode" "$(jget "$T_DIR/stats.json" '.interfaces[0].attach_mode')" native
+	expect "bind mode" "$(jget "$T_DIR/stats.json" "$q.bind_mode")" copy
+	expect_match "fallback reason" "$(jget "$T_DIR/stats.json" "$q.fallbacks[0]")" \
+		"zero-copy bind refused by driver 'veth'"
+	expect "rule echo (IPv4) hits" "$(jget "$T_DIR/stats.json" '.interfaces[0].rules[0].hits')" 300
+	expect "rule echo6 hits" "$(jget "$T_DIR/stats.json" '.interfaces[0].rules[1].hits')" 300
+	expect "rule echo dispatched" \
+		"$(jget "$T_DIR/stats.json" '.interfaces[0].rules[0].dispatched')" 300
+	expect "reflect tx" "$(jget "$T_DIR/stats.json" '.handlers[0].tx')" 600
+	expect "queue tx_packets" "$(jget "$T_DIR/stats.json" "$q.tx_packets")" 600
+	expect "unclassified" "$(jget "$T_DIR/stats.json" "$q.unclassified")" 0
+	expect "rx_dropped" "$(jget "$T_DIR/stats.json" "$q.xdp_stats.rx_dropped")" 0
+	jq -e "$q.xdp_stats | has(\"rx_ring_full\") and has(\"tx_ring_empty_descs\")" \
+		"$T_DIR/stats.json" >/dev/null || fail "xdp_stats incomplete"
+	expect "frames add up" "$(jq "$q.frames | .free + .fill + .app + .tx == .total" \
+		"$T_DIR/stats.json")" true
+	stop_daemon d
+}
+
+# ICMP echo requests answered from userspace: the replies are the daemon's, not the kernel's.
+test_daemon_reflect_answers_ping() {
+	lab_up
+	{ daemon_section; cat <<EOF; } | dconf d
+[interface $IF_A]
+[handler echo]
+type = reflect
+[rule ping]
+interface = $IF_A
+match = ip icmp
+handler = echo
+EOF
+	start_daemon d
+	local before after
+	before=$(in_a nstat -az IcmpInEchos | awk '/IcmpInEchos/ {print $2}')
+	in_b ping -c 5 -i 0.2 -W 2 -s 300 "$IP4_A" >"$T_DIR/ping.out" ||
+		fail "ping through reflect failed: $(cat "$T_DIR/ping.out")"
+	after=$(in_a nstat -az IcmpInEchos | awk '/IcmpInEchos/ {print $2}')
+	expect "echo requests seen by a's kernel" "$((after - before))" 0
+	ctl stats >"$T_DIR/stats.json"
+	expect "rule hits" "$(jget "$T_DIR/stats.json" '.interfaces[0].rules[0].hits')" 5
+	expect "replies sent" "$(jget "$T_DIR/stats.json" '.handlers[0].tx')" 5
+	stop_daemon d
+}
+
+# One poller per queue: traffic on queue 1 is answered on queue 1.
+test_daemon_two_queues() {
+	lab_up -q 2
+	reflect_conf d 0-1
+	start_daemon d
+	expect "status queues" "$(ctl status | jq -c '.interfaces[0].queues')" "[0,1]"
+	for q in 0 1; do
+		in_b "$XF" send -i "$IF_B" -q "$q" --dst-mac "$MAC_A" --src-ip "$IP4_B" \
+			--dst-ip "$IP4_A" --dst-port 4242 -n 200 -s 64-1000 >/dev/null ||
+			fail "send on queue $q failed"
+	done
+	sleep 0.3
+	ctl stats >"$T_DIR/stats.json"
+	for q in 0 1; do
+		expect "queue $q rx" "$(jget "$T_DIR/stats.json" ".interfaces[0].queues[$q].rx_packets")" 200
+		expect "queue $q tx" "$(jget "$T_DIR/stats.json" ".interfaces[0].queues[$q].tx_packets")" 200
+	done
+	stop_daemon d INT
+}
+
+test_daemon_pcap_file_and_rotation() {
+	lab_up
+	{ daemon_section; cat <<EOF; } | dconf d
+[interface $IF_A]
+[handler cap]
+type = pcap
+file = $T_DIR/cap.pcap
+[handler rot]
+type = pcap
+file = $T_DIR/rot.pcap
+rotate_size = 4K
+rotate_count = 3
+compress = yes
+[rule cap]
+interface = $IF_A
+match = udp dport 4243
+handler = cap
+[rule rot]
+interface = $IF_A
+match = udp dport 4244
+handler = rot
+EOF
+	start_daemon d
+	send_seq_udp 4243 1 37 || fail "sending to 4243 failed"
+	send_seq_udp 4244 1 300 2000 || fail "sending to 4244 failed"
+	sleep 0.5
+	# Readable while the daemon runs: every burst is flushed.
+	expect "tcpdump count while running" \
+		"$(tcpdump -r "$T_DIR/cap.pcap" -n 2>/dev/null | grep -c '198.18.0.1.4243: UDP')" 37
+	ctl stats >"$T_DIR/stats.json"
+	stop_daemon d
+	expect "tcpdump count" "$(tcpdump -r "$T_DIR/cap.pcap" -n 2>/dev/null | wc -l)" 37
+	expect "captured in order" "$(pcap_seqs "$T_DIR/cap.pcap" | tr -d S | paste -sd,)" \
+		"$(seq -s, 1 37)"
+	expect "pcap written" "$(jq '.handlers[] | select(.name == "cap") | .written' \
+		"$T_DIR/stats.json")" 37
+	# Rotation: 300 records of ~60 bytes in 4 KiB files, 3 rotated files kept, compressed.
+	ls -l "$T_DIR"/rot.pcap*
+	local gz n
+	gz=$(ls "$T_DIR"/rot.pcap.*.gz | wc -l)
+	expect "rotated files kept" "$gz" 3
+	[ -z "$(ls "$T_DIR"/rot.pcap.[0-9]* | grep -v '\.gz$')" ] || fail "uncompressed rotated file left"
+	for f in "$T_DIR"/rot.pcap.*.gz; do
+		gzip -t "$f" || fail "$f is not valid gzip"
+		zcat "$f" >"$T_DIR/unz.pcap"
+		n=$(tcpdump -r "$T_DIR/unz.pcap" -n 2>/dev/null | wc -l)
+		[ "$n" -gt 0 ] || fail "$f holds no packets"
+	done
+	# What is kept is the newest packets, in order, ending with the last one sent.
+	pcap_seqs $(ls "$T_DIR"/rot.pcap.*.gz | sort -t. -k3 -n) "$T_DIR/rot.pcap" | tr -d S \
+		>"$T_DIR/rot.seqs"
+	expect "last captured" "$(tail -n 1 "$T_DIR/rot.seqs")" 300
+	expect "consecutive" "$(awk 'NR > 1 && $1 != prev + 1 { bad++ } { prev = $1 } END { print bad + 0 }' \
+		"$T_DIR/rot.seqs")" 0
+}
+
+test_daemon_plugin() {
+	lab_up
+	cc -shared -fPIC -O2 -Wall -Werror -I include -o "$T_DIR/upper.so" \
+		user/daemon/examples/upper_echo.c || fail "cannot build the example plugin"
+	cc -shared -fPIC -o "$T_DIR/empty.so" -x c /dev/null || fail "cannot build an empty .so"
+	{ daemon_section; cat <<EOF; } | dconf d
+[interface $IF_A]
+[handler up]
+type = plugin
+path = $T_DIR/upper.so
+args = upper
+[rule up]
+interface = $IF_A
+match = udp dport 7777
+handler = up
+EOF
+	start_daemon d
+	expect "plugin reply" "$(in_b python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.connect(("198.18.0.1", 7777)); s.send(b"hello, plugin 42")
+print(s.recv(100).decode())')" "HELLO, PLUGIN 42"
+	ctl stats >"$T_DIR/stats.json"
+	expect "plugin stats" "$(jq -c '.handlers[0].plugin' "$T_DIR/stats.json")" \
+		'{"answered":1,"ignored":0}'
+	# A reload with a plugin that lacks the entry points fails and changes nothing.
+	sed -i "s|$T_DIR/upper.so|$T_DIR/empty.so|" "$T_DIR/d.conf"
+	ctl reload >"$T_DIR/reload.json" && fail "a reload with a broken plugin succeeded"
+	expect_match "reload error" "$(jget "$T_DIR/reload.json" '.errors[0]')" \
+		"does not export 'xskflowd_plugin_abi'"
+	expect "still answering" "$(in_b python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.connect(("198.18.0.1", 7777)); s.send(b"again")
+print(s.recv(100).decode())')" "AGAIN"
+	stop_daemon d
+	# Refused arguments stop the start, with the plugin's reason.
+	sed -i -e "s|$T_DIR/empty.so|$T_DIR/upper.so|" -e 's|args = upper|args = sideways|' "$T_DIR/d.conf"
+	local out
+	out=$(in_a "$XFD" -c "$T_DIR/d.conf" 2>&1) && fail "started with refused plugin args"
+	expect_match "init refused" "$out" "refused to start \(args 'sideways'\): Invalid argument"
+	no_xdp "$NS_A" "$IF_A"
+}
+
+# Rules added and removed by reloads while traffic flows: the kept echo rule never misses
+# a packet, and every datagram to 4243 is handled exactly once, by the kernel or the pcap.
+test_daemon_reload_under_traffic() {
+	lab_up
+	reflect_conf d
+	cp "$T_DIR/d.conf" "$T_DIR/base.conf"
+	cat >>"$T_DIR/d.conf" <<EOF
+[handler cap]
+type = pcap
+file = $T_DIR/cap.pcap
+[rule cap]
+interface = $IF_A
+match = udp dport 4243
+handler = cap
+EOF
+	cp "$T_DIR/d.conf" "$T_DIR/with-cap.conf"
+	cp "$T_DIR/base.conf" "$T_DIR/d.conf"
+	start_daemon d
+	udp_sink 4243 "$T_DIR/kernel.seqs" &
+	local sink=$!
+	wait_for "$T_DIR/kernel.seqs.ready" ready 10
+	echo_client "$IP4_A" 4242 3000 >"$T_DIR/echo.out" &
+	local echo=$!
+	send_seq_udp 4243 1 4000 2000 &
+	local sender=$!
+	for i in 1 2 3 4 5 6; do
+		sleep 0.25
+		if [ $((i % 2)) = 1 ]; then
+			cp "$T_DIR/with-cap.conf" "$T_DIR/d.conf"
+		else
+			cp "$T_DIR/base.conf" "$T_DIR/d.conf"
+		fi
+		if [ "$i" = 3 ]; then
+			kill -HUP "$DPID"
+			sleep 0.3
+		else
+			ctl reload >"$T_DIR/reload.json" || fail "reload $i failed: $(cat "$T_DIR/reload.json")"
+		fi
+	done
+	# A broken config changes nothing.
+	echo "bogus = 1" >>"$T_DIR/d.conf"
+	ctl reload >"$T_DIR/reload.json" && fail "a broken reload succeeded"
+	expect_match "reload error" "$(jget "$T_DIR/reload.json" '.errors[0]')" "bogus: unknown key"
+	wait "$sender"
+	wait "$echo"
+	touch "$T_DIR/kernel.seqs.go"
+	wait "$sink"
+	expect "echo during reloads (ok bad lost)" "$(cat "$T_DIR/echo.out")" "3000 0 0"
+	ctl status >"$T_DIR/status.json"
+	expect "reloads" "$(jget "$T_DIR/status.json" .reloads)" 6
+	expect "failed reloads" "$(jget "$T_DIR/status.json" .reload_failures)" 1
+	ctl stats >"$T_DIR/stats.json"
+	expect "echo rule dispatched all" \
+		"$(jget "$T_DIR/stats.json" '.interfaces[0].rules[0].dispatched')" 3000
+	expect "unclassified" "$(jget "$T_DIR/stats.json" '.interfaces[0].queues[0].unclassified')" 0
+	stop_daemon d
+	local k p both
+	pcap_seqs "$T_DIR/cap.pcap" >"$T_DIR/pcap.seqs"
+	k=$(wc -l <"$T_DIR/kernel.seqs")
+	p=$(wc -l <"$T_DIR/pcap.seqs")
+	echo "kernel $k, pcap $p"
+	[ "$k" -gt 100 ] && [ "$p" -gt 100 ] || fail "both paths should have seen traffic"
+	expect "every datagram once" "$(sort "$T_DIR/kernel.seqs" "$T_DIR/pcap.seqs" | uniq | wc -l)" 4000
+	both=$(sort "$T_DIR/kernel.seqs" "$T_DIR/pcap.seqs" | uniq -d | wc -l)
+	expect "none handled twice" "$both" 0
+}
+
+test_daemon_reload_adds_and_removes_queues() {
+	lab_up -q 2
+	reflect_conf d 0
+	start_daemon d
+	expect "queues at start" "$(ctl status | jq -c '.interfaces[0].queues')" "[0]"
+	reflect_conf d 0-1
+	ctl reload >/dev/null || fail "reload adding queue 1 failed"
+	expect "queue added" "$(ctl status | jq -c '.interfaces[0].queues')" "[0,1]"
+	expect "echo after adding" "$(echo_client "$IP4_A" 4242 50)" "50 0 0"
+	reflect_conf d 1
+	ctl reload >/dev/null || fail "reload removing queue 0 failed"
+	expect "queue removed" "$(ctl status | jq -c '.interfaces[0].queues')" "[1]"
+	# A changed socket setting restarts the interface's sockets, and they work. (Both
+	# queues: which one b's flow hashes to is not ours to choose.)
+	reflect_conf d 0-1
+	sed -i 's/^queues = 0-1$/queues = 0-1\nframes = 2048/' "$T_DIR/d.conf"
+	ctl reload >/dev/null || fail "reload changing frames failed"
+	expect_match "restart logged" "$(cat "$T_DIR/d.log")" "settings changed, restarting"
+	expect "echo after restart" "$(echo_client "$IP4_A" 4242 50)" "50 0 0"
+	expect "frames after restart" "$(ctl stats | jq '.interfaces[0].queues[0].frames.total')" 2048
+	stop_daemon d
+}
+
+# Reloads that fail while being applied, not while being parsed: everything that ran
+# before runs after, including an interface that had to be stopped to try the change.
+test_daemon_reload_failure_keeps_old() {
+	lab_up -p
+	reflect_conf d
+	cp "$T_DIR/d.conf" "$T_DIR/base.conf"
+	start_daemon d
+	# A second interface that works, and a third that does not exist.
+	printf '[interface %s]\n[interface nosuch0]\n' "$IF_A2" >>"$T_DIR/d.conf"
+	ctl reload >"$T_DIR/r1.json" && fail "a reload with a missing interface succeeded"
+	expect_match "reload error" "$(jget "$T_DIR/r1.json" '.errors | join("|")')" \
+		"interface 'nosuch0' not found"
+	no_xdp "$NS_A" "$IF_A2"
+	expect "echo after failed reload 1" "$(echo_client "$IP4_A" 4242 20)" "20 0 0"
+	# A change that needs the sockets re-created, and that the driver refuses.
+	cp "$T_DIR/base.conf" "$T_DIR/d.conf"
+	sed -i 's/^queues = 0$/queues = 0\nbind = zero-copy/' "$T_DIR/d.conf"
+	ctl reload >"$T_DIR/r2.json" && fail "a zero-copy reload on veth succeeded"
+	expect_match "reload error" "$(jget "$T_DIR/r2.json" '.errors | join("|")')" \
+		"zero-copy bind refused"
+	expect "echo after failed reload 2" "$(echo_client "$IP4_A" 4242 20)" "20 0 0"
+	expect "status after failures" "$(ctl status | jq -c '[.reloads, .reload_failures, .queues]')" \
+		"[0,2,1]"
+	stop_daemon d
+	no_xdp "$NS_A" "$IF_A2"
+}
+
+test_daemon_sigterm_leaves_nothing() {
+	lab_up
+	reflect_conf d
+	start_daemon d
+	in_a test -d "/sys/fs/bpf/xskflow/$IF_A" || fail "no pins while running"
+	echo_client "$IP4_A" 4242 20 >/dev/null
+	stop_daemon d TERM
+	# Nothing steers any more: the port is the kernel's again.
+	expect "no echo after stop" "$(echo_client "$IP4_A" 4242 2)" "0 0 2"
+}
+
+test_daemon_kill9_restart_recovers() {
+	lab_up
+	reflect_conf d
+	start_daemon d
+	kill -9 "$DPID"
+	wait "$DPID" 2>/dev/null
+	ip -n "$NS_A" -d link show "$IF_A" | grep -q prog/xdp || fail "kill -9 detached the program?"
+	start_daemon d
+	expect_match "stale program replaced" "$(cat "$T_DIR/d.log")" "replac"
+	expect "echo after restart" "$(echo_client "$IP4_A" 4242 50)" "50 0 0"
+	stop_daemon d
+}
+
+test_daemon_ctl_refuses_other_users() {
+	lab_up
+	reflect_conf d
+	start_daemon d
+	expect "socket mode" "$(stat -c %a "$T_DIR/ctl.sock")" 600
+	chmod 755 "$T_DIR"
+	local out
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$XF" ctl -s "$T_DIR/ctl.sock" status 2>&1) &&
+		fail "uid 65534 was served: $out"
+	expect_match "refused by the file mode" "$out" "Permission denied"
+	# Even if the mode is loosened, the daemon checks who is asking.
+	chmod 666 "$T_DIR/ctl.sock"
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$XF" ctl -s "$T_DIR/ctl.sock" status 2>&1) &&
+		fail "uid 65534 was served through a 0666 socket: $out"
+	expect_match "refused by the daemon" "$out" "permission denied: uid 65534"
+	expect "root still served" "$(ctl status | jq -r .ok)" true
+	out=$(ctl frobnicate 2>&1) && fail "unknown request accepted"
+	expect_match "unknown request" "$out" "unknown request 'frobnicate'"
+	stop_daemon d
+}
