@@ -250,7 +250,7 @@ static void test_bad_values(void **state)
 		{ "bind = turbo", "bind", "'turbo' is not one of auto, copy, zero-copy" },
 		{ "attach = drv", "attach", "not one of auto, native, generic" },
 		{ "need_wakeup = maybe", "need_wakeup", "not yes or no" },
-		{ "hugepages = yes", "hugepages", "not supported by libxskflow yet" },
+		{ "hugepages = perhaps", "hugepages", "not yes or no" },
 		{ "ring_size = 100", "ring_size", "not a power of two" },
 		{ "busy_poll = 1e3", "busy_poll", "not a whole number" },
 		{ "cpus = 4095", "cpus", "not within 0-1023" },

@@ -138,7 +138,8 @@ static struct rt_port *port_start(struct rt_iface *ifc, __u32 q, struct dispatch
 
 	xfd_log_capture(why, sizeof(why));
 	XF_OPTS(xf_umem_opts, uo, .frame_size = c->frame_size, .frame_count = c->frames,
-		.headroom = c->headroom, .fill_size = c->ring_size, .comp_size = c->ring_size);
+		.headroom = c->headroom, .fill_size = c->ring_size, .comp_size = c->ring_size,
+		.flags = c->hugepages ? XF_UMEM_F_HUGEPAGES : 0, .numa_ifname = c->name);
 	p->umem = xf_umem__create(&uo);
 	if (!p->umem) {
 		err = errno;
