@@ -121,9 +121,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS) $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser/lib -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS) -lcmocka
 
-# The config parser's tests compile the daemon's parser in.
-$(BUILD)/tests/test_config: user/daemon/config.c user/daemon/config.h
-$(BUILD)/tests/test_config: LIBS += -linih
+# The config parser's tests and fuzz target compile the daemon's parser in.
+$(BUILD)/tests/test_config $(BUILD)/tests/replay_config: user/daemon/config.c user/daemon/config.h
+$(BUILD)/tests/test_config $(BUILD)/tests/replay_config: LIBS += -linih
 
 $(BUILD)/bench/%: tests/bench/%.c $(STATIC) $(HDRS) $(SKELS) | $(BUILD)/.dir
 	$(call msg,CC,$@)
@@ -154,7 +154,7 @@ fuzz: deps
 	$(Q)set -e; for t in $(FUZZ_NAMES); do \
 		printf '  %-8s %s\n' FUZZ $$t; \
 		$(CLANG) $(FUZZ_CFLAGS) -o $(FUZZ_BUILD)/fuzz_$$t tests/fuzz/fuzz_$$t.c $(LIB_SRCS) \
-			$(LIBS); \
+			$(LIBS) -linih; \
 		mkdir -p tests/fuzz/corpus/$$t; \
 		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 			-artifact_prefix=tests/fuzz/crashes/$$t- tests/fuzz/corpus/$$t; \

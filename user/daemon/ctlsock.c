@@ -103,7 +103,7 @@ struct ctl *ctl_open(const char *path, char *err, size_t len)
 	umask(old);
 	if (ret)
 		goto err_sys;
-	if (chmod(path, 0600) || listen(c->fd, CTL_MAX_CLIENTS)) {
+	if (chmod(path, 0600) || listen(c->fd, 64)) {
 		unlink(path);
 		goto err_sys;
 	}

@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# Faults aimed at xskflowd (helpers from daemon.sh): its control socket flooded with garbage
+# and with many clients at once. Expected: every bad request gets an error reply or a
+# closed connection, the daemon keeps serving and echoing, and stops cleanly afterwards.
+
+test_daemon_fault_ctl_flood() {
+	lab_up
+	reflect_conf d
+	start_daemon d
+	in_a python3 - "$T_DIR/ctl.sock" <<'EOF2' || fail "flood client failed"
+import os, random, socket, sys, threading
+path = sys.argv[1]
+rnd = random.Random(7)
+def garbage(i):
+    try:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(5)
+        s.connect(path)
+        kind = i % 4
+        if kind == 0:
+            s.sendall(bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(1, 4096))) + b"\n")
+        elif kind == 1:
+            s.sendall(b"x" * 100000)            # one endless line
+        elif kind == 2:
+            s.sendall(b"stats\nstatus\nrules\n" * 20)   # pipelined requests
+        s.recv(65536)                         # kind 3: connect and say nothing
+        s.close()
+    except OSError:
+        pass                                  # the daemon may hang up on garbage
+threads = [threading.Thread(target=garbage, args=(i,)) for i in range(200)]
+for t in threads: t.start()
+for t in threads: t.join()
+# 64 clients at once: each gets an answer, "ok" or "busy, retry", none hangs
+results = []
+def ask(i):
+    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    c.settimeout(10)
+    c.connect(path)
+    c.sendall(b"status\n")
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = c.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    c.close()
+    results.append("ok" if b'"ok":true' in data else "busy" if b"busy" in data else "other")
+askers = [threading.Thread(target=ask, args=(i,)) for i in range(64)]
+for t in askers: t.start()
+for t in askers: t.join()
+ok, busy = results.count("ok"), results.count("busy")
+print("ok", ok, "busy", busy, "other", len(results) - ok - busy)
+sys.exit(0 if ok + busy == 64 and ok >= 8 else 1)
+EOF2
+	expect "daemon alive" "$(kill -0 "$DPID" && echo yes)" yes
+	expect "still answers" "$(ctl status | jq -r .ok)" true
+	expect "still echoes (ok bad lost)" "$(echo_client "$IP4_A" 4242 50)" "50 0 0"
+	stop_daemon d
+}
