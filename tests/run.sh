@@ -87,8 +87,10 @@ done
 for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
 	[ -n "$FILTER" ] && [[ $t != *"$FILTER"* ]] && continue
 	log="$LOGDIR/$t.log"
+	start=$SECONDS
 	( set -u; T_LOG=$log; "$t" ) >"$log" 2>&1
 	rc=$?
+	echo "$((SECONDS - start)) $t" >>"$LOGDIR/durations"
 	case $rc in
 	0) result "$t" pass ;;
 	77) result "$t" skip "$(tail -n 1 "$log")" ;;
@@ -108,6 +110,8 @@ if [ -n "$left" ]; then
 	for ns in $left; do ip netns del "$ns"; done
 fi
 
+[ -s "$LOGDIR/durations" ] && echo "slowest: $(sort -rn "$LOGDIR/durations" | head -n 5 |
+	awk '{printf "%s %ss  ", $2, $1}')"
 [ ${#FAILED[@]} -gt 0 ] && printf 'failed: %s\n' "${FAILED[*]}"
 echo "$PASS passed, $FAIL failed, $SKIP skipped"
 [ "$FAIL" -eq 0 ]
