@@ -63,7 +63,7 @@ SKEL      := $(BUILD)/xskflow.skel.h
 BPF_OBJ   := $(BUILD)/xskflow.bpf.o
 CLI       := $(BUILD)/xskflow
 
-.PHONY: all deps check demo bench fuzz clean install
+.PHONY: all deps check demo bench fuzz soak clean install
 .DELETE_ON_ERROR:
 
 all: $(BPF_OBJS) $(SKELS) $(STATIC) $(SHARED) $(BUILD)/libxskflow.pc $(CLI) $(DAEMON) \
@@ -159,6 +159,12 @@ fuzz: deps
 		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 			-artifact_prefix=tests/fuzz/crashes/$$t- tests/fuzz/corpus/$$t; \
 	done
+
+# `make soak [SOAK_SECONDS=N]`: the daemon reflecting under periodic reloads, then
+# frames, fds, RSS and BPF objects checked flat. Minutes; not part of make check.
+soak: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) SOAK_SECONDS=$(SOAK_SECONDS) scripts/soak.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
