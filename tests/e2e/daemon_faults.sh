@@ -57,3 +57,16 @@ EOF2
 	expect "still echoes (ok bad lost)" "$(echo_client "$IP4_A" 4242 50)" "50 0 0"
 	stop_daemon d
 }
+
+# busy_poll in the config reaches the sockets (the library sets SO_PREFER_BUSY_POLL,
+# SO_BUSY_POLL and the budget) and the echo path works with it.
+test_daemon_busy_poll() {
+	lab_up
+	reflect_conf d
+	sed -i "s/^\[interface $IF_A\]$/[interface $IF_A]\nbusy_poll = 50\nbusy_poll_budget = 16/" \
+		"$T_DIR/d.conf"
+	grep -q '^busy_poll = 50$' "$T_DIR/d.conf" || fail "config not edited"
+	start_daemon d
+	expect "echo with busy polling (ok bad lost)" "$(echo_client "$IP4_A" 4242 100)" "100 0 0"
+	stop_daemon d
+}

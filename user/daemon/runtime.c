@@ -13,13 +13,6 @@
 #include <bpf/bpf.h>
 #include "xskflowd.h"
 
-#ifndef SO_PREFER_BUSY_POLL
-#define SO_PREFER_BUSY_POLL	69
-#endif
-#ifndef SO_BUSY_POLL_BUDGET
-#define SO_BUSY_POLL_BUDGET	70
-#endif
-
 #define ERR_LEN		512
 #define QUIESCE_MS	2000
 
@@ -87,21 +80,6 @@ static int port_cpu(const struct cfg_iface *c, __u32 queue)
 	return -1;
 }
 
-static int set_busy_poll(struct rt_port *p)
-{
-	const struct cfg_iface *c = &p->ifc->conf;
-	int fd = xf_port__fd(p->port), one = 1, usecs = (int)c->busy_poll;
-	int budget = (int)c->busy_poll_budget;
-
-	if (!c->busy_poll)
-		return 0;
-	if (setsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, &one, sizeof(one)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, &usecs, sizeof(usecs)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL_BUDGET, &budget, sizeof(budget)))
-		return -errno;
-	return 0;
-}
-
 static void port_stop(struct rt_port *p)
 {
 	if (!p)
@@ -149,19 +127,16 @@ static struct rt_port *port_start(struct rt_iface *ifc, __u32 q, struct dispatch
 		free(p);
 		return NULL;
 	}
+	/* Busy polling is the library's (SO_PREFER_BUSY_POLL, SO_BUSY_POLL, budget). */
 	XF_OPTS(xf_port_opts, po, .queue = q, .bind = c->bind, .rx_size = c->ring_size,
-		.tx_size = c->ring_size, .no_need_wakeup = !c->need_wakeup, .steer = ifc->steer);
+		.tx_size = c->ring_size, .no_need_wakeup = !c->need_wakeup, .steer = ifc->steer,
+		.busy_poll_usecs = c->busy_poll, .busy_poll_budget = c->busy_poll_budget,
+		.prefer_busy_poll = c->busy_poll > 0);
 	p->port = xf_port__create(c->name, p->umem, &po);
 	xfd_log_capture(NULL, 0);
 	if (!p->port) {
 		add_err(errs, "[interface %s] queue %u: %s", c->name, q,
 			*why ? as_config_advice(why) : strerror(errno));
-		goto err;
-	}
-	err = set_busy_poll(p);
-	if (err) {
-		add_err(errs, "[interface %s] queue %u: busy_poll: setsockopt: %s; set busy_poll = 0",
-			c->name, q, strerror(-err));
 		goto err;
 	}
 	err = pthread_create(&p->thread, NULL, poller_main, p);
