@@ -16,8 +16,6 @@ cf_bin() {
 # Senders are paced so that a receiver descheduled for a while on this loaded 2-core VM
 # does not overflow its 2048-entry rings (that loss is real and counted, but it is not what
 # these cases test). Generic XDP also runs from the per-CPU backlog (netdev_max_backlog).
-# Paced so that a receiver descheduled for ~50 ms on a loaded machine loses nothing: generic
-# XDP runs behind the 1000-packet backlog queue, native behind a 2048-entry ring.
 cf_rate() { if [ "$1" = generic ]; then echo "--rate 20000"; else echo "--rate 40000"; fi; }
 # Forwarding checks, rewrites and resends every frame on the same 2 CPUs as both peers'
 # kernels: slower still, most of all in a sanitizer build.
