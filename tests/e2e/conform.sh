@@ -87,11 +87,13 @@ cf_send() {
 }
 
 # cf_recv_b NAME ARGS...: 'xskflow recv' in b in the background (JSON in $T_DIR/NAME.json),
-# ready when it says so. Sets RECV_PID.
+# ready when it says so. Sets RECV_PID. Its rings hold every frame a case sends, so the
+# checker itself can never lose one, however late it is scheduled.
 cf_recv_b() {
 	local name=$1
 	shift
-	(exec scripts/lab.sh exec "$LAB_ID" b "$XF" recv "$@") >"$T_DIR/$name.json" \
+	(exec scripts/lab.sh exec "$LAB_ID" b "$XF" recv --frame-size 2048 --frames 16384 \
+		--ring-size 8192 "$@") >"$T_DIR/$name.json" \
 		2>"$T_DIR/$name.err" &
 	RECV_PID=$!
 	wait_for "$T_DIR/$name.err" "receiving on" 15
