@@ -134,8 +134,10 @@ test_doctor_one_queue_fields() {
 	# locked memory, hugepages: /proc/meminfo (Mlocked moves: within what we saw around it)
 	expect "locked.ram" "$(chk "$f" locked_memory .value.ram)" "$ram"
 	v=$(chk "$f" locked_memory .value.mlocked)
-	expect "locked.mlocked near /proc/meminfo" \
-		"$(awk -v a="$v" -v b="$(($(meminfo Mlocked) * 1024))" 'BEGIN { d = a - b; print (d < 0 ? -d : d) <= 256 * 1048576 }')" 1
+	# Mlocked is machine-wide and moves with every other process (a DPDK run locks
+	# gigabytes): only its range is checked, not a snapshot taken at another moment.
+	expect "locked.mlocked within 0..RAM" \
+		"$(awk -v a="$v" -v r="$ram" 'BEGIN { print (a >= 0 && a <= r) }')" 1
 	expect "hugepages.size" "$(chk "$f" hugepages .value.size)" $(($(meminfo Hugepagesize) * 1024))
 	expect "hugepages.total" "$(chk "$f" hugepages .value.total)" "$(meminfo HugePages_Total)"
 	expect "hugepages.free" "$(chk "$f" hugepages .value.free)" "$(meminfo HugePages_Free)"
