@@ -14,6 +14,7 @@
 
 int cmd_recv(int argc, char **argv);
 int cmd_send(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 int cmd_ctl(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_attach(int argc, char **argv);

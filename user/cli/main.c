@@ -11,6 +11,7 @@ static const struct {
 } cmds[] = {
 	{ "recv", cmd_recv, "steer flows into an AF_XDP socket and receive them" },
 	{ "send", cmd_send, "send sequenced UDP test frames through an AF_XDP socket" },
+	{ "bench", cmd_bench, "benchmark one port: rxdrop, txonly, l2fwd or latency, JSON summary" },
 	{ "attach", cmd_attach, "attach the steering program persistently, with rules" },
 	{ "detach", cmd_detach, "detach a persistent steering program" },
 	{ "rule", cmd_rule, "add, delete, list or replace the rules of an attached program" },

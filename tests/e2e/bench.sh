@@ -1,0 +1,90 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# End-to-end smoke test of 'xskflow bench': every mode runs about a second on a veth lab and
+# its JSON summary has the documented fields and nonzero packets. Speed is never checked.
+
+# bench_bg NAME SIDE ARGS...: 'xskflow bench ARGS' in namespace SIDE in the background, output
+# in $T_DIR/NAME.json and NAME.err; waits for the ready line. Sets BENCH_PID.
+bench_bg() {
+	local name=$1 side=$2
+	shift 2
+	(exec scripts/lab.sh exec "$LAB_ID" "$side" "$XF" bench "$@" --interval 0 --json) \
+		>"$T_DIR/$name.json" 2>"$T_DIR/$name.err" &
+	BENCH_PID=$!
+	wait_for "$T_DIR/$name.err" "ready on" 15
+}
+
+# bench_fields FILE MODE: the documented summary fields are there, packets > 0.
+bench_fields() {
+	local f=$1
+	expect "$2 mode" "$(jget "$f" .mode)" "$2"
+	jq -e 'has("packets") and has("bytes") and has("seconds") and has("pps") and has("bps")
+		and has("loss") and has("dropped") and has("attach_mode") and has("bind_mode")
+		and has("xdp_stats") and has("frames_home")
+		and (.cpu | has("user_s") and has("sys_s") and has("napi_s")
+			and has("ns_per_packet") and has("ns_per_packet_with_napi"))' "$f" \
+		>/dev/null || fail "$2: summary lacks a documented field: $(cat "$f")"
+	expect "$2 packets > 0" "$(jq '.packets > 0 and .pps > 0' "$f")" true
+	expect "$2 frames home" "$(jget "$f" .frames_home)" true
+	expect "$2 bind mode" "$(jget "$f" .bind_mode)" copy
+}
+
+# send_for SECONDS: test frames from b to a's port 4242 at a modest rate.
+send_for() {
+	in_b "$XF" send -i "$IF_B" --dst-mac "$MAC_A" --src-ip "$IP4_B" --dst-ip "$IP4_A" \
+		--dst-port 4242 -n $((20000 * $1)) --rate 20000 -s 64-512 >/dev/null ||
+		fail "xskflow send failed"
+}
+
+test_bench_modes_smoke() {
+	lab_up
+
+	bench_bg rx a rxdrop -i "$IF_A" -t 30 --idle-exit 0.5
+	send_for 1
+	wait "$BENCH_PID" || fail "bench rxdrop failed: $(cat "$T_DIR/rx.err")"
+	bench_fields "$T_DIR/rx.json" rxdrop
+	expect "rxdrop attach mode" "$(jget "$T_DIR/rx.json" .attach_mode)" native
+	expect "rxdrop got every packet" "$(jget "$T_DIR/rx.json" .packets)" 20000
+	no_xdp "$NS_A" "$IF_A"
+
+	in_a "$XF" bench txonly -i "$IF_A" -t 1 -s 128 --interval 0 --json >"$T_DIR/tx.json" \
+		2>"$T_DIR/tx.err" || fail "bench txonly failed: $(cat "$T_DIR/tx.err")"
+	bench_fields "$T_DIR/tx.json" txonly
+	expect "txonly attach mode" "$(jget "$T_DIR/tx.json" .attach_mode)" none
+
+	bench_bg fwd a l2fwd -i "$IF_A" -t 30 --idle-exit 0.5
+	send_for 1
+	wait "$BENCH_PID" || fail "bench l2fwd failed: $(cat "$T_DIR/fwd.err")"
+	bench_fields "$T_DIR/fwd.json" l2fwd
+	expect "l2fwd sent back what it got" \
+		"$(jq '.tx_packets == .rx_packets and .rx_packets == 20000' "$T_DIR/fwd.json")" true
+	no_xdp "$NS_A" "$IF_A"
+
+	# Ping-pong: an l2fwd reflector in b sends every frame back to a.
+	bench_bg refl b l2fwd -i "$IF_B" -t 30
+	in_a "$XF" bench latency -i "$IF_A" -t 1 --dst-mac "$MAC_B" --src-ip "$IP4_A" \
+		--dst-ip "$IP4_B" --hist "$T_DIR/cdf" --interval 0 --json >"$T_DIR/lat.json" \
+		2>"$T_DIR/lat.err" || fail "bench latency failed: $(cat "$T_DIR/lat.err")"
+	kill -INT "$BENCH_PID"
+	wait "$BENCH_PID" || fail "the reflector failed: $(cat "$T_DIR/refl.err")"
+	bench_fields "$T_DIR/lat.json" latency
+	jq -e '.latency | has("p50_us") and has("p99_us") and has("p999_us") and .samples > 0
+		and .p50_us > 0 and .p50_us <= .p99_us and .p99_us <= .p999_us' "$T_DIR/lat.json" \
+		>/dev/null || fail "latency summary: $(jq -c .latency "$T_DIR/lat.json")"
+	expect "latency CDF lines" "$(grep -vc '^#' "$T_DIR/cdf")" 1001
+	no_xdp "$NS_A" "$IF_A"
+	no_xdp "$NS_B" "$IF_B"
+}
+
+test_bench_bad_input() {
+	lab_up
+	local out
+	out=$(in_a "$XF" bench turbo -i "$IF_A" 2>&1) && fail "unknown mode accepted"
+	expect_match "unknown mode" "$out" "'turbo' is not one of rxdrop, txonly, l2fwd, latency"
+	out=$(in_a "$XF" bench rxdrop -i "$IF_A" -b 0 2>&1) && fail "batch 0 accepted"
+	expect_match "bad batch" "$out" "--batch: '0'"
+	out=$(in_a "$XF" bench txonly -i "$IF_A" -r "udp" 2>&1) && fail "txonly with rules accepted"
+	expect_match "txonly rules" "$out" "txonly does not receive"
+	out=$(in_a "$XF" bench rxdrop 2>&1) && fail "missing -i accepted"
+	expect_match "missing -i" "$out" "-i IFACE is required"
+	no_xdp "$NS_A" "$IF_A"
+}
