@@ -25,6 +25,9 @@
 #ifndef SO_BUSY_POLL_BUDGET
 #define SO_BUSY_POLL_BUDGET 70
 #endif
+#ifndef XDP_MAX_TX_SKB_BUDGET
+#define XDP_MAX_TX_SKB_BUDGET 9	/* Linux 6.17+ */
+#endif
 
 _Static_assert(XF_PORT_SLOTS == XF_SLOTS, "public and map slot counts differ");
 
@@ -211,6 +214,27 @@ static void port_close(struct xf_port *p)
 	}
 }
 
+/* In copy mode one sendto() sends at most 32 descriptors (the kernel's TX_BATCH_SIZE)
+ * unless the socket raises its budget (6.17+): let one wakeup drain the whole TX ring.
+ * Best effort: older kernels keep 32, zero-copy ignores it. */
+static void set_tx_budget(struct xf_port *p)
+{
+	unsigned int budget = p->tx.size;
+
+	if (!p->has_tx || p->mode != XF_BIND_COPY)
+		return;
+	if (setsockopt(xsk_socket__fd(p->xsk), SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget,
+		       sizeof(budget)))
+		xf_dbg("interface '%s' queue %u: TX budget stays at the kernel default: %s",
+		       p->ifname, p->queue, strerror(errno));
+}
+
+/* Descriptors on the TX ring that the kernel has not consumed yet. */
+static bool tx_pending(struct xf_port *p)
+{
+	return xsk_prod_nb_free(&p->tx, p->tx.size) < p->tx.size;
+}
+
 static void fill_ring_refill(struct xf_port *p)
 {
 	struct xf_umem *u = p->umem;
@@ -337,6 +361,7 @@ struct xf_port *xf_port__create(const char *ifname, struct xf_umem *umem,
 	err = set_busy_poll(p, opts);
 	if (err)
 		goto err_close;
+	set_tx_budget(p);
 	fill_ring_refill(p);
 	if (p->steer && p->has_rx) {
 		__u32 key = p->queue * XF_SLOTS + p->slot;
@@ -509,7 +534,9 @@ unsigned int xf_port__complete(struct xf_port *p)
 
 	if (!p->has_tx)
 		return 0;
-	if (u->ntx && (!p->need_wakeup || xsk_ring_prod__needs_wakeup(&p->tx)))
+	/* Kick only for descriptors the kernel has not taken: frames merely waiting for
+	 * their completion need no syscall. */
+	if (u->ntx && tx_pending(p) && (!p->need_wakeup || xsk_ring_prod__needs_wakeup(&p->tx)))
 		kick_tx(p);
 	while ((n = xsk_ring_cons__peek(comp, XF_BATCH, &idx))) {
 		for (__u32 i = 0; i < n; i++)
