@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* UMEM allocation, NUMA placement, the pinned-memory guard and the free-frame pool.
- * The pool is a LIFO stack: recently freed frames are warm in cache. */
+/* UMEM allocation: hugepages, NUMA placement and the pinned-memory guard. The free pool
+ * and frame hand-overs are in frames.c. */
 #include <assert.h>
 #include <numaif.h>
 #include <stdatomic.h>
