@@ -36,6 +36,12 @@ int cli_signalfd(void);
 int cli_timerfd(double seconds);
 double cli_now(void);
 
+/* Addresses from the command line; errors print "OPTION: 'VALUE' is not ..." and fail. */
+int cli_parse_mac(const char *opt, const char *s, uint8_t *mac);
+int cli_parse_ip(const char *opt, const char *s, int *family, struct in6_addr *a);
+/* The MAC address of @ifname (SIOCGIFHWADDR). Returns 0 or -1. */
+int cli_iface_mac(const char *ifname, uint8_t *mac);
+
 /* Test pattern (see README): UDP payload "XSKF", be32 sequence, then byte k = (seq+k)&0xff. */
 #define PAT_MAGIC "XSKF"
 #define PAT_HDR_LEN 8

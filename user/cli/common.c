@@ -2,12 +2,16 @@
 /* Option parsing helpers, logging, signals and timers, and the report printer shared by
  * the subcommands. */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include "cli.h"
@@ -89,6 +93,54 @@ int cli_timerfd(double seconds)
 		its.it_value.tv_nsec = 1;
 	timerfd_settime(fd, 0, &its, NULL);
 	return fd;
+}
+
+int cli_parse_mac(const char *opt, const char *s, uint8_t *mac)
+{
+	unsigned int b[6];
+	char tail;
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
+		goto bad;
+	for (int i = 0; i < 6; i++) {
+		if (b[i] > 0xff)
+			goto bad;
+		mac[i] = (uint8_t)b[i];
+	}
+	return 0;
+bad:
+	cli_err("%s: '%s' is not a MAC address like 02:00:00:00:00:01", opt, s);
+	return -1;
+}
+
+int cli_iface_mac(const char *ifname, uint8_t *mac)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = -1;
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	if (!ioctl(fd, SIOCGIFHWADDR, &ifr)) {
+		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+		err = 0;
+	}
+	close(fd);
+	return err;
+}
+
+int cli_parse_ip(const char *opt, const char *s, int *family, struct in6_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, a) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, s, a) == 1)
+		*family = AF_INET6;
+	else {
+		cli_err("%s: '%s' is not an IPv4 or IPv6 address", opt, s);
+		return -1;
+	}
+	return 0;
 }
 
 double cli_now(void)

@@ -41,54 +41,6 @@ static void send_usage(FILE *f)
 		"(default 0); MIN-MAX draws sizes from a PRNG seeded by --seed.\n");
 }
 
-static int parse_mac(const char *opt, const char *s, uint8_t *mac)
-{
-	unsigned int b[6];
-	char tail;
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6)
-		goto bad;
-	for (int i = 0; i < 6; i++) {
-		if (b[i] > 0xff)
-			goto bad;
-		mac[i] = (uint8_t)b[i];
-	}
-	return 0;
-bad:
-	cli_err("%s: '%s' is not a MAC address like 02:00:00:00:00:01", opt, s);
-	return -1;
-}
-
-static int iface_mac(const char *ifname, uint8_t *mac)
-{
-	struct ifreq ifr = {};
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = -1;
-
-	if (fd < 0)
-		return -1;
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	if (!ioctl(fd, SIOCGIFHWADDR, &ifr)) {
-		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
-		err = 0;
-	}
-	close(fd);
-	return err;
-}
-
-static int parse_ip(const char *opt, const char *s, int *family, struct in6_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, s, a) == 1)
-		*family = AF_INET;
-	else if (inet_pton(AF_INET6, s, a) == 1)
-		*family = AF_INET6;
-	else {
-		cli_err("%s: '%s' is not an IPv4 or IPv6 address", opt, s);
-		return -1;
-	}
-	return 0;
-}
-
 static int parse_size(const char *s, unsigned long *lo, unsigned long *hi)
 {
 	char buf[32], *dash;
@@ -157,22 +109,22 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 				return -1;
 			break;
 		case O_DMAC:
-			if (parse_mac("--dst-mac", optarg, o->flow.dst_mac))
+			if (cli_parse_mac("--dst-mac", optarg, o->flow.dst_mac))
 				return -1;
 			o->have_dst_mac = true;
 			break;
 		case O_SMAC:
-			if (parse_mac("--src-mac", optarg, o->flow.src_mac))
+			if (cli_parse_mac("--src-mac", optarg, o->flow.src_mac))
 				return -1;
 			o->have_src_mac = true;
 			break;
 		case O_SIP:
-			if (parse_ip("--src-ip", optarg, &sfam, &o->flow.src))
+			if (cli_parse_ip("--src-ip", optarg, &sfam, &o->flow.src))
 				return -1;
 			o->src_ip = optarg;
 			break;
 		case O_DIP:
-			if (parse_ip("--dst-ip", optarg, &dfam, &o->flow.dst))
+			if (cli_parse_ip("--dst-ip", optarg, &dfam, &o->flow.dst))
 				return -1;
 			o->dst_ip = optarg;
 			break;
@@ -273,7 +225,7 @@ int cmd_send(int argc, char **argv)
 	if (parse_send(argc, argv, &o))
 		return 1;
 	rng = (uint32_t)o.seed;
-	if (!o.have_src_mac && iface_mac(o.ifname, o.flow.src_mac)) {
+	if (!o.have_src_mac && cli_iface_mac(o.ifname, o.flow.src_mac)) {
 		cli_err("interface '%s' not found or has no MAC address; check 'ip link' or give "
 			"--src-mac", o.ifname);
 		return 1;
