@@ -70,3 +70,23 @@ no_xdp() {
 	fi
 	echo "ok: no XDP program on $2"
 }
+
+# udp_counter PORT IDLE: in the background, a kernel UDP socket in namespace a counts the
+# datagrams to PORT (the kernel checks their checksums) until IDLE seconds of silence, and
+# writes the count to $T_DIR/udp.count. Returns once it listens; sets UDP_PID.
+udp_counter() {
+	(exec scripts/lab.sh exec "$LAB_ID" a python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 33, 4 << 20)  # SO_RCVBUFFORCE: past rmem_max
+s.bind(("0.0.0.0", int(sys.argv[2]))); s.settimeout(float(sys.argv[3])); n = 0
+open(sys.argv[1], "w").write("listening\n")
+try:
+    while True:
+        s.recv(2048); n += 1
+except socket.timeout:
+    pass
+print(n)' "$T_DIR/udp.ready" "$1" "$2") >"$T_DIR/udp.count" &
+	UDP_PID=$!
+	wait_for "$T_DIR/udp.ready" listening
+}

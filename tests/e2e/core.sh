@@ -76,21 +76,8 @@ test_e2e_ipv4_rule_ignores_ipv6() {
 test_e2e_unmatched_udp_and_ping_reach_kernel() {
 	lab_up
 	start_recv r -i "$IF_A" -n 50 -t 60 --json
-	# A kernel UDP socket on port 5555 in a: counts datagrams (checksums are verified there).
-	in_a python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, 33, 4 << 20)  # SO_RCVBUFFORCE: past rmem_max
-s.bind(("0.0.0.0", 5555)); s.settimeout(3); n = 0
-open(sys.argv[1], "w").write("listening\n")
-try:
-    while True:
-        s.recv(2048); n += 1
-except socket.timeout:
-    pass
-print(n)' "$T_DIR/udp.ready" >"$T_DIR/udp.count" &
-	local upid=$!
-	wait_for "$T_DIR/udp.ready" listening
+	udp_counter 5555 3
+	local upid=$UDP_PID
 	in_b "$XF" send -i "$IF_B" --dst-mac "$MAC_A" --src-ip "$IP4_B" --dst-ip "$IP4_A" \
 		--dst-port 5555 -n 200 -s 64-1400 --rate 5000 >/dev/null || fail "send to 5555 failed"
 	in_b ping -c 3 -i 0.2 -W 2 "$IP4_A" >"$T_DIR/ping.out" || fail "ping failed: $(cat "$T_DIR/ping.out")"

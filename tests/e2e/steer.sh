@@ -117,20 +117,8 @@ test_steer_live_swap_no_misclassification() {
 		echo "ip6 udp dport 4242 drop"
 	} >"$T_DIR/B"
 	in_a "$XF" attach -i "$IF_A" -f "$T_DIR/A" >/dev/null || fail "attach failed"
-	in_a python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, 33, 4 << 20)  # SO_RCVBUFFORCE: past rmem_max
-s.bind(("0.0.0.0", 5555)); s.settimeout(4); n = 0
-open(sys.argv[1], "w").write("listening\n")
-try:
-    while True:
-        s.recv(2048); n += 1
-except socket.timeout:
-    pass
-print(n)' "$T_DIR/udp.ready" >"$T_DIR/udp.count" &
-	local upid=$!
-	wait_for "$T_DIR/udp.ready" listening
+	udp_counter 5555 4
+	local upid=$UDP_PID
 	start_recv r -i "$IF_A" -n 20000 -t 60 --verify --json --frame-size 2048 --frames 32768 \
 		--ring-size 32768
 	(
