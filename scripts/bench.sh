@@ -445,47 +445,66 @@ section_txonly() { throughput txonly; }
 section_l2fwd() { throughput l2fwd; }
 
 # Round trips of one 64-byte frame: xskflow latency (a) against an xskflow l2fwd reflector
-# (b), and the same over kernel UDP sockets (udp_rtt client in a, echo server in b).
+# (b), and the same over kernel UDP sockets (udp_rtt client in a, echo server in b). Each
+# tool runs twice: sleeping while it waits (xskflow poll(), kernel UDP a blocking recv())
+# and spinning (xskflow --wait spin, udp_rtt --spin: MSG_DONTWAIT in a loop).
+# NAPI runs in softirq context here (the kernel's default), not in threads: a NAPI thread
+# adds a wake-up per hop to every tool, and a spinning SCHED_FIFO poller on the same core
+# would starve it.
+lat_xskflow() { # WAIT OUT CDF
+	(exec $RT scripts/lab.sh exec "$LAB_ID" b "$XF" bench l2fwd -i "$IF_B" --wait "$1" \
+		--cpu "$GEN_CPU" -t 300 --interval 0 --json) >"$TMP/refl.json" 2>"$TMP/refl.err" &
+	REF_PID=$!
+	wait_file "$TMP/refl.err" "ready on" 20
+	$RT scripts/lab.sh exec "$LAB_ID" a "$XF" bench latency -i "$IF_A" --wait "$1" \
+		--cpu "$DUT_CPU" -t "$LAT_S" --interval 0 --json --dst-mac "$MAC_B" \
+		--src-ip "$IP4_A" --dst-ip "$IP4_B" --hist "$3" >"$2"
+	kill -INT "$REF_PID"
+	wait "$REF_PID"
+	REF_PID=
+}
+
+lat_udp() { # WAIT OUT CDF
+	local spin=()
+
+	[ "$1" = spin ] && spin=(--spin)
+	(exec $RT scripts/lab.sh exec "$LAB_ID" b "$BB/udp_rtt" server -p 4243 \
+		--cpu "$GEN_CPU" "${spin[@]}") 2>"$TMP/srv.err" &
+	SRV_PID=$!
+	wait_file "$TMP/srv.err" "ready on" 10
+	$RT scripts/lab.sh exec "$LAB_ID" a "$BB/udp_rtt" client -a "$IP4_B" -p 4243 \
+		-s 64 --cpu "$DUT_CPU" -t "$LAT_S" --json "${spin[@]}" --hist "$3" >"$2"
+	kill -INT "$SRV_PID"
+	wait "$SRV_PID" || true
+	SRV_PID=
+}
+
 section_latency() {
-	local rep tool order lat RT="nice -n $NICE"
+	local rep tool order lat cdf RT="nice -n $NICE" ns ifc
+	local tools=(xskflow kernel-udp xskflow-spin kernel-udp-spin)
 
 	need_rig latency || return
 	[ -x "$BB/udp_rtt" ] || skip "latency: $BB/udp_rtt is not built" || return
 	RIG_RT=1
 	[ "$RT_PRIO" = 0 ] || RT="chrt -f $RT_PRIO"
 	rig_up
+	for ns in "$NS_A:$IF_A" "$NS_B:$IF_B"; do
+		ifc=${ns#*:}
+		ip netns exec "${ns%%:*}" sh -c "echo 0 >/sys/class/net/$ifc/threaded"
+	done
 	: >"$RUN_DIR/latency.runs.jsonl"
 	for ((rep = 1; rep <= REPS; rep++)); do
-		order=(xskflow kernel-udp)
-		[ $((rep % 2)) -eq 0 ] && order=(kernel-udp xskflow)
+		order=("${tools[@]}")
+		[ $((rep % 2)) -eq 0 ] && order=(kernel-udp-spin xskflow-spin kernel-udp xskflow)
 		for tool in "${order[@]}"; do
 			lat=$TMP/lat.json
-			if [ "$tool" = xskflow ]; then
-				(exec $RT scripts/lab.sh exec "$LAB_ID" b "$XF" bench l2fwd -i "$IF_B" \
-					--cpu "$GEN_CPU" -t 300 --interval 0 --json) >"$TMP/refl.json" \
-					2>"$TMP/refl.err" &
-				REF_PID=$!
-				wait_file "$TMP/refl.err" "ready on" 20
-				rig_pin
-				$RT scripts/lab.sh exec "$LAB_ID" a "$XF" bench latency -i "$IF_A" \
-					--cpu "$DUT_CPU" -t "$LAT_S" --interval 0 --json --dst-mac "$MAC_B" \
-					--src-ip "$IP4_A" --dst-ip "$IP4_B" \
-					--hist "$RUN_DIR/latency-xskflow-$rep.cdf" >"$lat"
-				kill -INT "$REF_PID"
-				wait "$REF_PID"
-				REF_PID=
-			else
-				(exec $RT scripts/lab.sh exec "$LAB_ID" b "$BB/udp_rtt" server -p 4243 \
-					--cpu "$GEN_CPU") 2>"$TMP/srv.err" &
-				SRV_PID=$!
-				wait_file "$TMP/srv.err" "ready on" 10
-				$RT scripts/lab.sh exec "$LAB_ID" a "$BB/udp_rtt" client -a "$IP4_B" -p 4243 \
-					-s 64 --cpu "$DUT_CPU" -t "$LAT_S" --json \
-					--hist "$RUN_DIR/latency-kernel-udp-$rep.cdf" >"$lat"
-				kill -INT "$SRV_PID"
-				wait "$SRV_PID" || true
-				SRV_PID=
-			fi
+			cdf=$RUN_DIR/latency-$tool-$rep.cdf
+			case $tool in
+			xskflow) lat_xskflow poll "$lat" "$cdf" ;;
+			xskflow-spin) lat_xskflow spin "$lat" "$cdf" ;;
+			kernel-udp) lat_udp block "$lat" "$cdf" ;;
+			kernel-udp-spin) lat_udp spin "$lat" "$cdf" ;;
+			esac
 			jq -c --arg tool "$tool" --argjson rep "$rep" \
 				--arg cdf "latency-$tool-$rep.cdf" \
 				'{mode: "latency", tool: $tool, rep: $rep, cdf: $cdf, latency: .latency}' \

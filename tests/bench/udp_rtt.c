@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Kernel UDP round-trip baseline for the latency benchmark: an echo server and a client
- * that keeps one datagram in flight and reports p50/p99/p99.9 like 'xskflow bench latency'. */
+ * that keeps one datagram in flight and reports p50/p99/p99.9 like 'xskflow bench latency'.
+ * --spin: never sleep in recv (MSG_DONTWAIT in a loop), the kernel-socket counterpart of
+ * 'xskflow bench --wait spin'. */
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
@@ -22,7 +24,7 @@
 static volatile sig_atomic_t stop;
 
 static struct {
-	bool server, json;
+	bool server, json, spin;
 	const char *addr, *hist;
 	int port, cpu;
 	unsigned int size;
@@ -53,11 +55,12 @@ static uint64_t now_ns(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: udp_rtt server [-p PORT] [--cpu N]\n"
+	fprintf(f, "usage: udp_rtt server [-p PORT] [--cpu N] [--spin]\n"
 		   "       udp_rtt client -a IPV4 [-p PORT] [-s FRAME_SIZE] [-t SECONDS] [-n COUNT]\n"
-		   "                      [--cpu N] [--timeout-ms MS] [--hist FILE] [--json]\n"
+		   "                      [--cpu N] [--timeout-ms MS] [--hist FILE] [--json] [--spin]\n"
 		   "The server echoes datagrams; the client keeps one in flight and times round\n"
-		   "trips. FRAME_SIZE is the Ethernet frame without FCS (UDP payload = size - 42).\n");
+		   "trips. FRAME_SIZE is the Ethernet frame without FCS (UDP payload = size - 42).\n"
+		   "--spin polls the socket without sleeping instead of blocking in recv().\n");
 }
 
 static void parse_args(int argc, char **argv)
@@ -72,6 +75,7 @@ static void parse_args(int argc, char **argv)
 		{ "timeout-ms", required_argument, NULL, 'T' },
 		{ "hist", required_argument, NULL, 'H' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "spin", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -100,6 +104,7 @@ static void parse_args(int argc, char **argv)
 		case 'T': opt.timeout_ms = atoi(optarg); break;
 		case 'H': opt.hist = optarg; break;
 		case 'j': opt.json = true; break;
+		case 'S': opt.spin = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(1);
 		}
@@ -135,10 +140,11 @@ static int serve(void)
 	while (!stop) {
 		struct sockaddr_in from;
 		socklen_t flen = sizeof(from);
-		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), opt.spin ? MSG_DONTWAIT : 0,
+				     (struct sockaddr *)&from, &flen);
 
 		if (n < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			die("recvfrom");
 		}
@@ -208,9 +214,13 @@ static int client(void)
 		for (;;) {
 			uint32_t s;
 
-			r = recv(fd, in, sizeof(in), 0);
+			r = recv(fd, in, sizeof(in), opt.spin ? MSG_DONTWAIT : 0);
 			if (r < 0) {
 				if (errno == EINTR && !stop)
+					continue;
+				/* Spinning: EAGAIN until the echo is there or the timeout passes. */
+				if (errno == EAGAIN && opt.spin && !stop &&
+				    now_ns() - t0 < (uint64_t)opt.timeout_ms * 1000000ull)
 					continue;
 				lost++;
 				break;
@@ -238,10 +248,12 @@ static int client(void)
 	}
 	qsort(rtt, n, sizeof(*rtt), cmp_u32);
 	if (opt.json)
-		printf("{\"tool\": \"kernel-udp\", \"size\": %u, \"packets\": %llu, \"latency\": "
+		printf("{\"tool\": \"kernel-udp\", \"wait\": \"%s\", \"size\": %u, "
+		       "\"packets\": %llu, \"latency\": "
 		       "{\"samples\": %zu, \"lost\": %llu, \"min_us\": %.3f, \"mean_us\": %.3f, "
 		       "\"p50_us\": %.3f, \"p90_us\": %.3f, \"p99_us\": %.3f, \"p999_us\": %.3f, "
-		       "\"max_us\": %.3f}}\n", opt.size, (unsigned long long)pings, n,
+		       "\"max_us\": %.3f}}\n", opt.spin ? "spin" : "block", opt.size,
+		       (unsigned long long)pings, n,
 		       (unsigned long long)lost, n ? rtt[0] / 1e3 : 0, n ? sum / (double)n / 1e3 : 0,
 		       q_us(rtt, n, 0.5), q_us(rtt, n, 0.9), q_us(rtt, n, 0.99), q_us(rtt, n, 0.999),
 		       n ? rtt[n - 1] / 1e3 : 0);
