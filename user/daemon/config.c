@@ -251,17 +251,6 @@ static int set_enum(const struct cfg_key *k, void *field, const char *val, char 
 	return -EINVAL;
 }
 
-static int set_handler_type(const struct cfg_key *k, void *field, const char *val, char *why,
-			    size_t len)
-{
-	if (!strcmp(val, "forward")) {
-		snprintf(why, len, "handler type 'forward' is not available yet: it needs a UMEM "
-			 "shared between interfaces; use count, reflect, pcap or plugin");
-		return -EINVAL;
-	}
-	return set_enum(k, field, val, why, len);
-}
-
 /* "0-3,5": a bitmap of @k->max + 1 bits; empty only where the default is empty. */
 static int set_list(const struct cfg_key *k, void *field, const char *val, char *why,
 		    size_t len)
@@ -314,6 +303,15 @@ static int set_ifname(const struct cfg_key *k, void *field, const char *val, cha
 		return -EINVAL;
 	}
 	return set_str(k, field, val, why, len);
+}
+
+/* Empty only as the default of a key that some types require. */
+static int set_ifname_opt(const struct cfg_key *k, void *field, const char *val, char *why,
+			  size_t len)
+{
+	if (!*val && k->dflt && !*k->dflt)
+		return set_str(k, field, val, why, len);
+	return set_ifname(k, field, val, why, len);
 }
 
 static bool valid_name(const char *s)
@@ -372,7 +370,8 @@ static const char *const level_names[] = { "error", "warning", "info", "debug", 
 static const char *const attach_names[] = { "auto", "native", "generic", NULL };
 static const char *const bind_names[] = { "auto", "copy", "zero-copy", NULL };
 static const char *const action_names[] = { "xsk", "pass", "drop", NULL };
-static const char *const type_names[] = { "count", "reflect", "pcap", "plugin", NULL };
+static const char *const type_names[] = { "count", "reflect", "pcap", "plugin", "forward",
+					  NULL };
 
 #define FIELD(k, st, key, f)	k, key, offsetof(st, f), sizeof(((st *)0)->f)
 #define D(f)	FIELD(CFG_DAEMON, struct cfg_daemon, #f, f)
@@ -380,7 +379,7 @@ static const char *const type_names[] = { "count", "reflect", "pcap", "plugin", 
 #define R(f)	FIELD(CFG_RULE, struct cfg_rule, #f, f)
 #define H(f)	FIELD(CFG_HANDLER, struct cfg_handler, #f, f)
 #define T(t)	(1u << (t))
-#define T_ALL	(T(HT_COUNT) | T(HT_REFLECT) | T(HT_PCAP) | T(HT_PLUGIN))
+#define T_ALL	(T(HT_COUNT) | T(HT_REFLECT) | T(HT_PCAP) | T(HT_PLUGIN) | T(HT_FORWARD))
 
 static const struct cfg_key keys[] = {
 	{ D(control_socket), "path", "/run/xskflowd.sock", .set = set_abs_path,
@@ -431,9 +430,10 @@ static const struct cfg_key keys[] = {
 	{ R(handler), "name", "", .set = set_ref,
 	  .doc = "[handler NAME] for the packets; required with action xsk, refused otherwise" },
 
-	{ H(type), "enum", NULL, .set = set_handler_type, .names = type_names,
+	{ H(type), "enum", NULL, .set = set_enum, .names = type_names,
 	  .flags = CK_REQUIRED, .types = T_ALL,
-	  .doc = "count (count and drop), reflect (echo back), pcap (write a file), plugin" },
+	  .doc = "count (count and drop), reflect (echo back), pcap (write a file), plugin, "
+	  "forward (out of another interface)" },
 	{ H(file), "path", "", .set = set_abs_path, .types = T(HT_PCAP), .req_types = T(HT_PCAP),
 	  .doc = "pcap: file to write; rotated files get .1, .2, ..." },
 	{ H(snaplen), "bytes", "262144", .set = set_uint, .min = 64, .max = 262144,
@@ -449,6 +449,10 @@ static const struct cfg_key keys[] = {
 	  "plugin entry points (include/xskflow/plugin.h)" },
 	{ H(args), "string", "", .set = set_str, .types = T(HT_PLUGIN),
 	  .doc = "plugin: text given to its init function" },
+	{ FIELD(CFG_HANDLER, struct cfg_handler, "interface", iface), "name", "",
+	  .set = set_ifname_opt, .types = T(HT_FORWARD), .req_types = T(HT_FORWARD),
+	  .doc = "forward: interface to transmit out of, on the receiving queue's number; "
+	  "not one the daemon receives on at that queue" },
 };
 
 _Static_assert(ARRAY_SIZE(keys) <= CFG_MAX_KEYS, "raise CFG_MAX_KEYS");
@@ -897,7 +901,8 @@ static void check_required(struct parse *ps, enum cfg_kind kind, size_t idx, con
 			req = true;
 		if (req && !at->key_line[i])
 			perr(ps, at->line, "%s: required in %s", k->name, label);
-		else if (req && k->set == set_abs_path && !(at->refused & (1ull << i)) &&
+		else if (req && (k->set == set_abs_path || k->set == set_ifname_opt) &&
+			 !(at->refused & (1ull << i)) &&
 			 !*((char *)section_at(ps->cfg, kind, idx) + k->off))
 			perr(ps, at->key_line[i], "%s: empty; %s needs it", k->name, label);
 		/* Handler keys that the handler's type does not read are mistakes. */
@@ -984,6 +989,44 @@ static void check_handlers(struct parse *ps)
 	}
 }
 
+/* A rule of @ifc sends packets to forward handler @h: its pollers will each own a TX socket
+ * on (h->iface, their queue) sharing their UMEM, so the frames go out without a copy. */
+static void check_forward(struct parse *ps, const struct cfg_rule *r, struct cfg_iface *ifc,
+			  const struct cfg_handler *h)
+{
+	const struct cfg_iface *t = config_iface(ps->cfg, h->iface);
+	unsigned int hline = line_of(&r->at, CFG_RULE, "handler");
+
+	if (!*h->iface)
+		return;		/* reported as required */
+	if (!strcmp(h->iface, ifc->name)) {
+		perr(ps, hline, "handler: [handler %s] forwards out of '%s', the interface rule "
+		     "'%s' receives on; use a reflect handler to send packets back", h->name,
+		     h->iface, r->name);
+		return;
+	}
+	for (unsigned int q = 0; t && q < CFG_MAX_QUEUES; q++) {
+		if (cfg_bit(ifc->queues, q) && cfg_bit(t->queues, q)) {
+			/* One UMEM per (interface, queue): a frame received on ours could not
+			 * be sent there without a copy. */
+			perr(ps, hline, "handler: [handler %s] forwards to '%s' queue %u, where "
+			     "[interface %s] receives with its own UMEM; forward to an interface "
+			     "or queue the daemon does not receive on", h->name, h->iface, q,
+			     t->name);
+			return;
+		}
+	}
+	for (unsigned int i = 0; i < ifc->nouts; i++)
+		if (!strcmp(ifc->outs[i], h->iface))
+			return;
+	if (ifc->nouts == CFG_MAX_OUTS) {
+		perr(ps, hline, "handler: [interface %s] already forwards to %d interfaces, the "
+		     "most it can", ifc->name, CFG_MAX_OUTS);
+		return;
+	}
+	snprintf(ifc->outs[ifc->nouts++], IF_NAMESIZE, "%s", h->iface);
+}
+
 static void check_rules(struct parse *ps)
 {
 	struct config *cfg = ps->cfg;
@@ -1030,6 +1073,10 @@ static void check_rules(struct parse *ps)
 			else
 				r->handler_idx = (int)(h - cfg->handlers);
 		}
+		if (r->iface_idx >= 0 && r->handler_idx >= 0 &&
+		    cfg->handlers[r->handler_idx].type == HT_FORWARD)
+			check_forward(ps, r, &cfg->ifaces[r->iface_idx],
+				      &cfg->handlers[r->handler_idx]);
 	}
 }
 

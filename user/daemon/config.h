@@ -19,6 +19,7 @@
 #define CFG_MAX_QUEUES	256		/* the steering program's XSKMAP size */
 #define CFG_SUN_PATH	sizeof(((struct sockaddr_un *)0)->sun_path)
 #define CFG_ARGS_MAX	512
+#define CFG_MAX_OUTS	8		/* interfaces one interface forwards to */
 
 enum cfg_kind {
 	CFG_DAEMON,
@@ -40,6 +41,7 @@ enum handler_type {
 	HT_REFLECT,
 	HT_PCAP,
 	HT_PLUGIN,
+	HT_FORWARD,
 	HT_TYPES,
 };
 
@@ -73,6 +75,10 @@ struct cfg_iface {
 	bool need_wakeup, hugepages, multi_buffer;
 	__u8 cpus[CFG_MAX_CPUS / 8];		/* bitmap; empty: no pinning */
 	unsigned int ncpus;
+	/* Derived from the rules: interfaces its packets are forwarded to. Each poller of
+	 * this interface owns a TX socket on each of them, on its own UMEM. */
+	char outs[CFG_MAX_OUTS][IF_NAMESIZE];
+	unsigned int nouts;
 };
 
 struct cfg_rule {
@@ -99,6 +105,8 @@ struct cfg_handler {
 	/* plugin */
 	char path[PATH_MAX];
 	char args[CFG_ARGS_MAX];
+	/* forward */
+	char iface[IF_NAMESIZE];
 };
 
 struct config {

@@ -55,6 +55,7 @@ struct handler {
 	void *priv;
 	atomic_ullong packets, bytes;	/* handed to the handler */
 	atomic_ullong tx;		/* it asked to transmit */
+	atomic_ullong forwarded, fwd_dropped;	/* forward: sent out, or no room (dropped) */
 };
 
 /* Returns the handler or NULL with a message in @err. */
@@ -64,7 +65,7 @@ void handler_close(struct handler *h);
 bool handler_same(const struct cfg_handler *a, const struct cfg_handler *b);
 json_object *handler_stats(struct handler *h);
 
-extern const struct handler_ops count_ops, reflect_ops, pcap_ops, plugin_ops;
+extern const struct handler_ops count_ops, reflect_ops, pcap_ops, plugin_ops, forward_ops;
 
 /* reflect.c, exposed for tests of the checksum code: rewrite one frame into its reply.
  * Returns 0, or -EPROTONOSUPPORT for what reflect does not answer. */
@@ -95,12 +96,23 @@ struct dispatch {
 
 struct rt_iface;
 
+/* A TX-only socket on (another interface, the poller's queue) on the poller's UMEM: frames
+ * received here leave there as they are. Driven by the poller alone. */
+struct rt_out {
+	char ifname[IF_NAMESIZE];
+	struct xf_port *port;
+	atomic_ullong tx_packets, tx_bytes;
+	atomic_ullong tx_full;		/* to forward, but the TX ring was full: dropped */
+};
+
 struct rt_port {
 	struct rt_iface *ifc;
 	__u32 queue;
 	int cpu;			/* -1: not pinned */
 	struct xf_umem *umem;
 	struct xf_port *port;
+	struct rt_out outs[CFG_MAX_OUTS];	/* one per forward target of the interface */
+	unsigned int nouts;
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
