@@ -666,3 +666,125 @@ test_daemon_forward_errors() {
 	out=$("$XFD" -n -c "$T_DIR/same.conf" 2>&1) && fail "-n accepted forwarding to the same interface"
 	expect_match "same interface" "$out" "same.conf:13: handler: .*use a reflect handler"
 }
+
+# cap_hex CAP...: the capability mask /proc/PID/status shows for exactly these (numbers).
+cap_hex() {
+	local m=0 c
+	for c in "$@"; do m=$((m | (1 << c))); done
+	printf '%016x' "$m"
+}
+
+# Privilege drop: a throwaway system user runs the daemon after setup with only
+# CAP_NET_ADMIN(12), CAP_NET_RAW(13), CAP_IPC_LOCK(14), CAP_SYS_ADMIN(21), CAP_BPF(39);
+# traffic flows, a reload that re-creates the sockets (a 16 MiB UMEM, past the 8 MiB
+# memlock limit) and adds a rule works, SIGTERM still detaches and unpins everything.
+test_daemon_user_drops_privileges() {
+	lab_up
+	local user="xfd$LAB_ID" uid
+	useradd --system --no-create-home --shell /usr/sbin/nologin "$user" ||
+		fail "cannot create a user"
+	# shellcheck disable=SC2064
+	trap "userdel $user 2>/dev/null; scripts/lab.sh down $LAB_ID; rm -rf $T_DIR" EXIT
+	uid=$(id -u "$user")
+	# The control socket lives in a directory the user owns (systemd: RuntimeDirectory=).
+	mkdir "$T_DIR/run"
+	chown "$user" "$T_DIR/run"
+	chmod 711 "$T_DIR"
+	{ printf '[daemon]\ncontrol_socket = %s\nstats_interval = 0\nuser = %s\n' \
+		"$T_DIR/run/ctl.sock" "$user"; cat <<EOF; } | dconf d
+[interface $IF_A]
+queues = 0
+[handler echo]
+type = reflect
+[rule echo]
+interface = $IF_A
+match = udp dport 4242
+handler = echo
+EOF
+	# Reloads read the config as the user.
+	chgrp "$user" "$T_DIR/d.conf"
+	chmod 640 "$T_DIR/d.conf"
+	start_daemon d
+	expect_match "drop logged" "$(cat "$T_DIR/d.log")" "running as user '$user' \(uid $uid"
+	local want t
+	want=$(cap_hex 12 13 14 21 39)
+	# Every thread: the control thread and the poller it started after the drop.
+	for t in /proc/"$DPID"/task/*; do
+		expect "uid of $(cat "$t/comm")" \
+			"$(awk '/^Uid:/ {print $2 $3 $4 $5}' "$t/status")" "$uid$uid$uid$uid"
+		expect "CapEff of $(cat "$t/comm")" "$(awk '/^CapEff:/ {print $2}' "$t/status")" "$want"
+		expect "CapPrm of $(cat "$t/comm")" "$(awk '/^CapPrm:/ {print $2}' "$t/status")" "$want"
+		expect "CapBnd of $(cat "$t/comm")" "$(awk '/^CapBnd:/ {print $2}' "$t/status")" "$want"
+		expect "CapInh of $(cat "$t/comm")" "$(awk '/^CapInh:/ {print $2}' "$t/status")" \
+			0000000000000000
+	done
+	expect "threads" "$(ls /proc/"$DPID"/task | wc -l)" 2
+	expect "socket owner" "$(stat -c %U:%a "$T_DIR/run/ctl.sock")" "$user:600"
+	expect "pins owner" "$(in_a stat -c %U "/sys/fs/bpf/xskflow/$IF_A")" "$user"
+	expect "IPv4 echo (ok bad lost)" "$(echo_client "$IP4_A" 4242 100)" "100 0 0"
+	# root and the daemon's user are served; others are not.
+	expect "ctl as root" "$("$XF" ctl -s "$T_DIR/run/ctl.sock" status | jq -r .ok)" true
+	expect "ctl as the user" "$(setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+		"$XF" ctl -s "$T_DIR/run/ctl.sock" status | jq -r .ok)" true
+
+	# Reload as the user: new UMEM (16 MiB > RLIMIT_MEMLOCK: CAP_IPC_LOCK), new socket,
+	# new rule set, program and pins kept.
+	sed -i 's/^queues = 0$/queues = 0\nframes = 4096/' "$T_DIR/d.conf"
+	cat >>"$T_DIR/d.conf" <<EOF
+[rule echo2]
+interface = $IF_A
+match = udp dport 4244
+handler = echo
+EOF
+	local out
+	out=$("$XF" ctl -s "$T_DIR/run/ctl.sock" reload) || fail "reload failed: $out"
+	expect "reload ok" "$(echo "$out" | jq -r .ok)" true
+	expect "echo on the new rule" "$(echo_client "$IP4_A" 4244 50)" "50 0 0"
+	expect "echo on the old rule" "$(echo_client "$IP4_A" 4242 50)" "50 0 0"
+	expect "pinned after reload" "$("$XF" ctl -s "$T_DIR/run/ctl.sock" stats | jq .pinned_bytes)" \
+		$((4096 * 4096))
+	# The user cannot be changed without a restart.
+	sed -i "s/^user = .*/user = nobody/" "$T_DIR/d.conf"
+	out=$("$XF" ctl -s "$T_DIR/run/ctl.sock" reload)
+	expect "user change refused" "$(echo "$out" | jq -r .ok)" false
+	expect_match "why" "$(echo "$out" | jq -r '.errors[0]')" \
+		"d.conf:1: user: changed from '$user' to 'nobody'; restart the daemon"
+
+	kill -TERM "$DPID"
+	wait "$DPID" || fail "xskflowd exited with $? after SIGTERM: $(tail -n 3 "$T_DIR/d.log")"
+	grep -q "stopped; nothing left attached" "$T_DIR/d.log" || fail "no 'stopped' line"
+	# No warning or error but the refused reload's.
+	if grep -E "warning|error" "$T_DIR/d.log" | grep -v -E "user: changed|reload failed"; then
+		fail "warnings or errors while running as '$user'"
+	fi
+	no_xdp "$NS_A" "$IF_A"
+	[ ! -e "$T_DIR/run/ctl.sock" ] || fail "the control socket was left behind"
+	if in_a test -e "/sys/fs/bpf/xskflow/$IF_A"; then
+		fail "pins left in /sys/fs/bpf/xskflow/$IF_A"
+	fi
+	echo "ok: stopped cleanly as '$user'"
+}
+
+# user: a name that does not exist is one config line; a control socket the user could not
+# remove at exit is refused at start, before anything is dropped, and nothing is left.
+test_daemon_user_errors() {
+	lab_up
+	{ daemon_section; printf 'user = no-such-user-xf\n[interface %s]\n' "$IF_A"; } | dconf bad
+	local out
+	out=$("$XFD" -n -c "$T_DIR/bad.conf" 2>&1) && fail "-n accepted an unknown user"
+	expect "one line" "$(echo "$out" | wc -l)" 1
+	expect_match "unknown user" "$out" \
+		"bad.conf:5: user: no user 'no-such-user-xf' on this system; create it or leave"
+	{ daemon_section; printf 'user = nobody\n[interface %s]\n' "$IF_A"; } | dconf dir
+	out=$(in_a "$XFD" -c "$T_DIR/dir.conf" 2>&1) && fail "started with a socket nobody can remove"
+	expect "one line" "$(echo "$out" | wc -l)" 1
+	expect_match "socket directory" "$out" "user: 'nobody' cannot write to $T_DIR, so the control socket"
+	# A config the user cannot read: refused before setup as well.
+	{ daemon_section; printf 'user = nobody\n[interface %s]\n' "$IF_A"; } | dconf cfg
+	sed -i "s|^control_socket = .*|control_socket = /tmp/xfd-$LAB_ID.sock|" "$T_DIR/cfg.conf"
+	out=$(in_a "$XFD" -c "$T_DIR/cfg.conf" 2>&1) && fail "started with a config nobody can read"
+	expect "one line" "$(echo "$out" | wc -l)" 1
+	expect_match "unreadable config" "$out" "user: 'nobody' cannot read $T_DIR/cfg.conf, so reloads"
+	no_xdp "$NS_A" "$IF_A"
+	[ ! -e "$T_DIR/ctl.sock" ] || fail "control socket left after a failed start"
+}

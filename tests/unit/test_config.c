@@ -271,7 +271,7 @@ static void test_bad_values(void **state)
 		   "neither a size in bytes");
 	expect_one("[daemon]\nlog_level = loud\n" IFACE, 2, "log_level", "not one of error");
 	expect_one("[daemon]\nuser = no-such-user-xf\n" IFACE, 2, "user", "no user");
-	expect_one("[daemon]\nuser = root\n" IFACE, 2, "user", "not supported yet");
+	expect_one("[daemon]\nuser = root\n" IFACE, 2, "user", "is root; leave the key out");
 	expect_one("[daemon]\ncontrol_socket = /run/"
 		   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n" IFACE, 2, "control_socket", "longer than 107");

@@ -66,18 +66,19 @@ static int set_abs_path(const struct cfg_key *k, void *field, const char *val, c
 	return set_str(k, field, val, why, len);
 }
 
-/* Reserved: dropping privileges needs libcap, which the daemon does not link yet. */
+/* The user to switch to after setup (privdrop.c); empty: stay. */
 static int set_user(const struct cfg_key *k, void *field, const char *val, char *why,
 		    size_t len)
 {
-	if (*val && !getpwnam(val)) {
+	struct passwd *pw = *val ? getpwnam(val) : NULL;
+
+	if (*val && !pw) {
 		snprintf(why, len, "no user '%s' on this system; create it or leave the key out",
 			 val);
 		return -EINVAL;
 	}
-	if (*val) {
-		snprintf(why, len, "dropping privileges is not supported yet; leave the key out "
-			 "(the daemon keeps running as the user that started it)");
+	if (pw && !pw->pw_uid) {
+		snprintf(why, len, "'%s' is root; leave the key out to keep running as root", val);
 		return -EINVAL;
 	}
 	return set_str(k, field, val, why, len);
@@ -385,7 +386,7 @@ static const struct cfg_key keys[] = {
 	{ D(control_socket), "path", "/run/xskflowd.sock", .set = set_abs_path,
 	  .doc = "unix socket for 'xskflow ctl' (mode 0600)" },
 	{ D(user), "user", "", .set = set_user,
-	  .doc = "run as this user after setup (reserved: not supported yet)" },
+	  .doc = "after setup, run as this user with only the capabilities running needs" },
 	{ D(log_level), "enum", "info", .set = set_enum, .names = level_names,
 	  .doc = "error, warning, info or debug" },
 	{ D(stats_interval), "seconds", "60", .set = set_uint, .min = 0, .max = 86400,

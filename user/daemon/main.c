@@ -94,6 +94,18 @@ static json_object *reload(struct daemon *d, const char *why)
 	if (ret) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_err("%s", errs.msg[i]);
+	} else if (strcmp(cfg.daemon.user, d->rt.cfg.daemon.user)) {
+		/* Dropped privileges do not come back. */
+		char msg[PATH_MAX + 256];
+
+		ret = -EPERM;
+		snprintf(msg, sizeof(msg), "%s:%u: user: changed from '%s' to '%s'; restart the "
+			 "daemon to apply", d->config, cfg.daemon.at.line, d->rt.cfg.daemon.user,
+			 cfg.daemon.user);
+		log_err("%s", msg);
+		errs.msg = calloc(1, sizeof(*errs.msg));
+		if (errs.msg && (errs.msg[0] = strdup(msg)))
+			errs.n = 1;
 	} else {
 		xf_set_pin_limit(cfg.daemon.pinned_limit);
 		ret = runtime_apply(&d->rt, &cfg, &errs);
@@ -246,6 +258,11 @@ int main(int argc, char **argv)
 	/* The library's guard follows the config (XSKFLOW_PIN_LIMIT still overrides it). */
 	xf_set_pin_limit(cfg.daemon.pinned_limit);
 
+	if (*cfg.daemon.user && privdrop_check(cfg.daemon.user, d.config,
+					       cfg.daemon.control_socket, err, sizeof(err))) {
+		log_err("%s", err);
+		goto out;
+	}
 	d.sfd = signals_block();
 	d.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (d.sfd < 0 || d.tfd < 0) {
@@ -257,10 +274,19 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
+	/* Pollers start after the privilege drop: they inherit this thread's capabilities. */
+	d.rt.hold_pollers = true;
 	if (runtime_apply(&d.rt, &cfg, &errs)) {
 		log_err("cannot start; nothing is left attached");
 		goto out;
 	}
+	if (*d.rt.cfg.daemon.user &&
+	    privdrop(d.rt.cfg.daemon.user, &d.rt, ctl_path(d.ctl), err, sizeof(err))) {
+		log_err("%s", err);
+		goto out;
+	}
+	if (runtime_start_pollers(&d.rt))
+		goto out;
 	timer_arm(d.tfd, d.rt.cfg.daemon.stats_interval);
 	log_running(&d);
 	run(&d);

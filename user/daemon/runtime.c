@@ -135,6 +135,33 @@ static int ports_out(struct rt_port *p, struct cfg_errors *errs)
 	return 0;
 }
 
+static int poller_start(struct rt_port *p, struct cfg_errors *errs)
+{
+	int err = pthread_create(&p->thread, NULL, poller_main, p);
+
+	if (err) {
+		add_err(errs, "[interface %s] queue %u: cannot start the poller thread: %s",
+			p->ifc->conf.name, p->queue, strerror(err));
+		return -err;
+	}
+	p->started = true;
+	return 0;
+}
+
+int runtime_start_pollers(struct runtime *rt)
+{
+	struct cfg_errors errs = {};
+	int err = 0;
+
+	rt->hold_pollers = false;
+	for (size_t i = 0; i < rt->n_ifaces && !err; i++)
+		for (unsigned int q = 0; q < CFG_MAX_QUEUES && !err; q++)
+			if (rt->ifaces[i]->ports[q] && !rt->ifaces[i]->ports[q]->started)
+				err = poller_start(rt->ifaces[i]->ports[q], &errs);
+	cfg_errors_free(&errs);
+	return err;
+}
+
 static struct rt_port *port_start(struct rt_iface *ifc, __u32 q, struct dispatch *d,
 				  struct cfg_errors *errs)
 {
@@ -180,13 +207,8 @@ static struct rt_port *port_start(struct rt_iface *ifc, __u32 q, struct dispatch
 	}
 	if (ports_out(p, errs))
 		goto err;
-	err = pthread_create(&p->thread, NULL, poller_main, p);
-	if (err) {
-		add_err(errs, "[interface %s] queue %u: cannot start the poller thread: %s",
-			c->name, q, strerror(err));
+	if (!ifc->rt->hold_pollers && poller_start(p, errs))
 		goto err;
-	}
-	p->started = true;
 	log_dbg("interface '%s' queue %u: socket bound in %s mode, poller started%s%s%s", c->name,
 		 q, xf_bind_mode_str(xf_port__bind_mode(p->port)),
 		 p->cpu >= 0 ? " on a pinned CPU" : "", xf_port__fallback(p->port, 0) ? "; " : "",
@@ -432,12 +454,14 @@ static int make_plans(struct apply *a)
 	return 0;
 }
 
-static struct rt_iface *iface_new(const struct cfg_iface *c)
+static struct rt_iface *iface_new(struct runtime *rt, const struct cfg_iface *c)
 {
 	struct rt_iface *ifc = calloc(1, sizeof(*ifc));
 
-	if (ifc)
+	if (ifc) {
+		ifc->rt = rt;
 		ifc->conf = *c;
+	}
 	return ifc;
 }
 
@@ -448,7 +472,7 @@ static int start_new(struct apply *a)
 		struct plan *pl = &a->plans[i];
 
 		if (pl->kind == PLAN_NEW) {
-			pl->ifc = iface_new(pl->conf);
+			pl->ifc = iface_new(a->rt, pl->conf);
 			if (!pl->ifc) {
 				add_err(a->errs, "[interface %s]: out of memory", pl->conf->name);
 				return -ENOMEM;
@@ -481,7 +505,7 @@ static int restart_changed(struct apply *a)
 		log_info("interface '%s': settings changed, restarting its sockets", pl->conf->name);
 		iface_halt(pl->old);
 		pl->old_halted = true;
-		pl->ifc = iface_new(pl->conf);
+		pl->ifc = iface_new(a->rt, pl->conf);
 		if (!pl->ifc) {
 			add_err(a->errs, "[interface %s]: out of memory", pl->conf->name);
 			return -ENOMEM;

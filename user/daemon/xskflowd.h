@@ -128,6 +128,7 @@ struct rt_port {
 };
 
 struct rt_iface {
+	struct runtime *rt;
 	struct cfg_iface conf;
 	struct xf_steer *steer;
 	struct rt_port *ports[CFG_MAX_QUEUES];
@@ -143,12 +144,17 @@ struct runtime {
 	double started;
 	unsigned int reloads, reload_failures;
 	int barrier_fd[2];		/* see steering_barrier(); -1 until first used */
+	bool hold_pollers;		/* ports are made but their threads wait for
+					 * runtime_start_pollers() (the privilege drop) */
 };
 
 /* runtime_apply - make @rt run @cfg (taken over on success): everything on the first call,
  * on later calls only what changed. On failure everything that ran keeps running, @cfg is
  * left to the caller and every reason is in @errs. Returns 0 or -errno. */
 int runtime_apply(struct runtime *rt, struct config *cfg, struct cfg_errors *errs);
+/* runtime_start_pollers - start the threads of ports made while hold_pollers was set, and
+ * clear it. Returns 0 or -errno (the caller stops everything). */
+int runtime_start_pollers(struct runtime *rt);
 /* runtime_stop - stop pollers, close sockets, detach programs, free UMEMs, close handlers. */
 void runtime_stop(struct runtime *rt);
 json_object *runtime_status(struct runtime *rt);
@@ -163,6 +169,17 @@ void dispatch_free(struct dispatch *d);
 void *poller_main(void *arg);
 
 double xfd_now(void);
+
+/* ---- privdrop.c: [daemon] user ---- */
+
+/* privdrop - after setup and before any poller starts: give the control socket and the
+ * pins to @user, switch to its uid and gids, keep only the capabilities running needs.
+ * Returns 0, or -errno with one line in @err. */
+int privdrop(const char *user, struct runtime *rt, const char *ctl_sock, char *err, size_t len);
+/* privdrop_check - before setup: can @user do after the drop what the daemon will ask of
+ * it (remove the control socket, re-read @config)? Returns 0, or -errno with one line. */
+int privdrop_check(const char *user, const char *config, const char *ctl_sock, char *err,
+		   size_t len);
 
 /* ---- ctlsock.c: the control socket ---- */
 
