@@ -788,3 +788,145 @@ test_daemon_user_errors() {
 	no_xdp "$NS_A" "$IF_A"
 	[ ! -e "$T_DIR/ctl.sock" ] || fail "control socket left after a failed start"
 }
+
+# prom_check FILE: a strict reader of the Prometheus text format (version 0.0.4): every line
+# a HELP, a TYPE or a sample; names and label names well formed, label values with only
+# the three escapes; one HELP and one TYPE per family, before its samples, which are
+# contiguous; no series twice; counters end in _total; values are numbers.
+prom_check() {
+	python3 -c '
+import re, sys
+NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+LVAL = r"\"(?:[^\"\\\n]|\\[\\\"n])*\""
+SAMPLE = re.compile(r"^(%s)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*=%s)(?:,[a-zA-Z_][a-zA-Z0-9_]*=%s)*)\})? (\S+)$" % (NAME, LVAL, LVAL))
+text = open(sys.argv[1]).read()
+assert text.endswith("\n"), "no final newline"
+helped, typed, done, series = {}, {}, set(), set()
+cur = None
+def bad(n, msg):
+    sys.exit("line %d: %s" % (n, msg))
+for n, line in enumerate(text.split("\n")[:-1], 1):
+    if line.startswith("# HELP "):
+        name = line.split(" ")[2]
+        if not re.fullmatch(NAME, name) or name in helped: bad(n, "bad or repeated HELP")
+        if name in done: bad(n, "family %s split" % name)
+        helped[name] = n
+        if cur and cur != name: done.add(cur)
+        cur = name
+    elif line.startswith("# TYPE "):
+        parts = line.split(" ")
+        if len(parts) != 4 or parts[3] not in ("counter", "gauge", "untyped"): bad(n, "bad TYPE")
+        if parts[2] in typed or parts[2] != cur: bad(n, "TYPE without its HELP just before")
+        typed[parts[2]] = parts[3]
+    elif line.startswith("#") or not line:
+        bad(n, "unexpected line %r" % line)
+    else:
+        m = SAMPLE.match(line)
+        if not m: bad(n, "not a sample: %r" % line)
+        name, labels, value = m.groups()
+        if name != cur or name not in typed: bad(n, "sample of %s outside its family" % name)
+        if typed[name] == "counter" and not name.endswith("_total"): bad(n, "counter without _total")
+        float(value)
+        if (name, labels) in series: bad(n, "series twice: %s{%s}" % (name, labels))
+        series.add((name, labels))
+print(len(series))' "$1"
+}
+
+# prom_value FILE SERIES: the value of one series, written as in the exposition.
+prom_value() {
+	# From the environment: awk -v would undo the escapes.
+	S="$2" awk 'substr($0, 1, length(ENVIRON["S"]) + 1) == ENVIRON["S"] " " { print $2 }' "$1"
+}
+
+# Prometheus exposition: scraped with curl in the daemon's namespace, valid text format,
+# the same numbers as 'ctl stats', moving with traffic; label values escaped.
+test_daemon_metrics() {
+	lab_up
+	# A name with a quote and a backslash: label values must be escaped.
+	ip -n "$NS_A" link set "$IF_A" down
+	ip -n "$NS_A" link set "$IF_A" name "m\"$LAB_ID\\"
+	IF_A="m\"$LAB_ID\\"
+	ip -n "$NS_A" link set "$IF_A" up
+	reflect_conf d
+	sed -i 's/^\[daemon\]$/[daemon]\nmetrics = 127.0.0.1:9464/' "$T_DIR/d.conf"
+	start_daemon d
+	expect_match "listening" "$(cat "$T_DIR/d.log")" "metrics: serving http://127.0.0.1:9464/metrics"
+	in_a curl -sf http://127.0.0.1:9464/metrics >"$T_DIR/m0.txt" || fail "scrape failed"
+	local n
+	n=$(prom_check "$T_DIR/m0.txt") || fail "invalid exposition: $n"
+	echo "ok: $n series in valid text format"
+	local esc="m\\\"$LAB_ID\\\\"
+	local q="interface=\"$esc\",queue=\"0\""
+	expect "rx before traffic" "$(prom_value "$T_DIR/m0.txt" "xskflowd_rx_packets_total{$q}")" 0
+
+	expect "IPv4 echo (ok bad lost)" "$(echo_client "$IP4_A" 4242 200)" "200 0 0"
+	in_a curl -sf http://127.0.0.1:9464/metrics >"$T_DIR/m1.txt" || fail "scrape failed"
+	ctl stats >"$T_DIR/stats.json"
+	n=$(prom_check "$T_DIR/m1.txt") || fail "invalid exposition: $n"
+	local i=.interfaces[0] qj=.interfaces[0].queues[0]
+	expect "rx after traffic" "$(prom_value "$T_DIR/m1.txt" "xskflowd_rx_packets_total{$q}")" 200
+	expect "tx after traffic" "$(prom_value "$T_DIR/m1.txt" "xskflowd_tx_packets_total{$q}")" 200
+	# The same numbers as ctl stats, family by family (traffic has stopped).
+	expect "rx bytes = ctl" "$(prom_value "$T_DIR/m1.txt" "xskflowd_rx_bytes_total{$q}")" \
+		"$(jget "$T_DIR/stats.json" "$qj.rx_bytes")"
+	expect "rule hits = ctl" \
+		"$(prom_value "$T_DIR/m1.txt" "xskflowd_rule_hits_total{interface=\"$esc\",rule=\"echo\"}")" \
+		"$(jget "$T_DIR/stats.json" "$i.rules[0].hits")"
+	expect "rule hits" "$(jget "$T_DIR/stats.json" "$i.rules[0].hits")" 200
+	expect "steering xsk = ctl" \
+		"$(prom_value "$T_DIR/m1.txt" "xskflowd_steering_xsk_total{interface=\"$esc\"}")" \
+		"$(jget "$T_DIR/stats.json" "$i.steering.xsk")"
+	expect "handler tx = ctl" \
+		"$(prom_value "$T_DIR/m1.txt" 'xskflowd_handler_tx_total{handler="echo",type="reflect"}')" \
+		"$(jget "$T_DIR/stats.json" '.handlers[0].tx')"
+	expect "XDP rx_dropped = ctl" \
+		"$(prom_value "$T_DIR/m1.txt" "xskflowd_xdp_rx_dropped_total{$q}")" \
+		"$(jget "$T_DIR/stats.json" "$qj.xdp_stats.rx_dropped")"
+	expect "pinned bytes = ctl" "$(prom_value "$T_DIR/m1.txt" xskflowd_pinned_bytes)" \
+		"$(jget "$T_DIR/stats.json" .pinned_bytes)"
+	expect "frames free = ctl" \
+		"$(prom_value "$T_DIR/m1.txt" "xskflowd_frames{$q,place=\"free\"}")" \
+		"$(jget "$T_DIR/stats.json" "$qj.frames.free")"
+	expect "bind mode" "$(prom_value "$T_DIR/m1.txt" "xskflowd_queue_info{$q,bind_mode=\"copy\"}")" 1
+	# Other paths and methods are refused.
+	expect "404" "$(in_a curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9464/)" 404
+	expect "405" "$(in_a curl -s -o /dev/null -w '%{http_code}' -X POST \
+		http://127.0.0.1:9464/metrics)" 405
+
+	# Reload to a new address: the old one stops, the new one serves.
+	sed -i 's/^metrics = .*/metrics = [::1]:9465/' "$T_DIR/d.conf"
+	expect "reload" "$(ctl reload | jq -r .ok)" true
+	in_a curl -sf 'http://[::1]:9465/metrics' >"$T_DIR/m2.txt" || fail "no metrics on [::1]:9465"
+	n=$(prom_check "$T_DIR/m2.txt") || fail "invalid exposition: $n"
+	expect "reloads" "$(prom_value "$T_DIR/m2.txt" xskflowd_reloads_total)" 1
+	if in_a curl -sf http://127.0.0.1:9464/metrics >/dev/null; then
+		fail "the old address still answers"
+	fi
+	stop_daemon d
+	if in_a curl -sf 'http://[::1]:9465/metrics' >/dev/null; then
+		fail "metrics still served after stop"
+	fi
+}
+
+# metrics: a bad address is one config line; a port in use is one line at start.
+test_daemon_metrics_errors() {
+	lab_up
+	{ daemon_section; printf 'metrics = localhost:99999\n[interface %s]\n' "$IF_A"; } | dconf bad
+	local out
+	out=$("$XFD" -n -c "$T_DIR/bad.conf" 2>&1) && fail "-n accepted a bad metrics address"
+	expect "one line" "$(echo "$out" | wc -l)" 1
+	expect_match "bad address" "$out" \
+		"bad.conf:5: metrics: 'localhost:99999' is not ADDRESS:PORT with a numeric address"
+	{ daemon_section; printf 'metrics = 127.0.0.1:9464\n[interface %s]\n' "$IF_A"; } | dconf busy
+	in_a python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 9464)); s.listen()
+open(sys.argv[1], "w").write("ready\n"); time.sleep(30)' "$T_DIR/busy.ready" &
+	local holder=$!
+	wait_for "$T_DIR/busy.ready" ready
+	out=$(in_a "$XFD" -c "$T_DIR/busy.conf" 2>&1) && fail "started on a busy metrics port"
+	kill "$holder"
+	expect_match "busy port" "$out" "error: metrics: cannot listen on 127.0.0.1:9464"
+	no_xdp "$NS_A" "$IF_A"
+	[ ! -e "$T_DIR/ctl.sock" ] || fail "control socket left after a failed start"
+}

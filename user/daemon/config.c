@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <ini.h>
 #include "config.h"
 
@@ -79,6 +81,59 @@ static int set_user(const struct cfg_key *k, void *field, const char *val, char 
 	}
 	if (pw && !pw->pw_uid) {
 		snprintf(why, len, "'%s' is root; leave the key out to keep running as root", val);
+		return -EINVAL;
+	}
+	return set_str(k, field, val, why, len);
+}
+
+int cfg_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[CFG_LISTEN_MAX];
+	const char *colon = strrchr(s, ':');
+	unsigned long port;
+	size_t hl;
+	char *end;
+
+	if (!colon || strlen(s) >= sizeof(host) || !isdigit((unsigned char)colon[1]))
+		return -EINVAL;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || !port || port > 65535)
+		return -EINVAL;
+	hl = (size_t)(colon - s);
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+		host[hl - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+			return -EINVAL;
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+			return -EINVAL;
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a4);
+	}
+	return 0;
+}
+
+static int set_listen(const struct cfg_key *k, void *field, const char *val, char *why,
+		      size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if (*val && cfg_parse_listen(val, &ss, &sl)) {
+		snprintf(why, len, "'%s' is not ADDRESS:PORT with a numeric address, e.g. "
+			 "127.0.0.1:9464 or [::1]:9464", val);
 		return -EINVAL;
 	}
 	return set_str(k, field, val, why, len);
@@ -393,6 +448,8 @@ static const struct cfg_key keys[] = {
 	  .doc = "log a stats line this often; 0: never" },
 	{ D(pinned_limit), "bytes|%", "25%", .set = set_amount,
 	  .doc = "refuse configs whose UMEMs would pin more than this (bytes or % of RAM)" },
+	{ D(metrics), "addr:port", "", .set = set_listen,
+	  .doc = "serve Prometheus metrics on http://ADDR:PORT/metrics; empty: off" },
 
 	{ I(attach), "enum", "auto", .set = set_enum, .names = attach_names,
 	  .doc = "XDP attach mode: auto (native, else generic), native, generic" },

@@ -181,6 +181,18 @@ int privdrop(const char *user, struct runtime *rt, const char *ctl_sock, char *e
 int privdrop_check(const char *user, const char *config, const char *ctl_sock, char *err,
 		   size_t len);
 
+/* ---- metrics.c: [daemon] metrics, Prometheus text served by libmicrohttpd ---- */
+
+struct metrics;
+/* Listen on @addr (HOST:PORT). NULL with one line in @err. */
+struct metrics *metrics_open(const char *addr, struct runtime *rt, char *err, size_t len);
+void metrics_close(struct metrics *m);
+const char *metrics_addr(const struct metrics *m);	/* "" for NULL */
+/* The fd the control loop polls (returns 1), or 0 when @m is NULL. */
+int metrics_pollfd(struct metrics *m, struct pollfd *fd);
+/* Serve what is ready; never blocks. */
+void metrics_serve(struct metrics *m);
+
 /* ---- ctlsock.c: the control socket ---- */
 
 struct ctl;
