@@ -930,3 +930,52 @@ open(sys.argv[1], "w").write("ready\n"); time.sleep(30)' "$T_DIR/busy.ready" &
 	no_xdp "$NS_A" "$IF_A"
 	[ ! -e "$T_DIR/ctl.sock" ] || fail "control socket left after a failed start"
 }
+
+# A reload that adds forwarding to a running interface gives its pollers the TX socket
+# (the queues restart); one that removes it closes the socket; frames all come home.
+test_daemon_forward_reload() {
+	lab_up -p
+	reflect_conf d
+	start_daemon d
+	expect "echo before" "$(echo_client "$IP4_A" 4242 20)" "20 0 0"
+	cat >>"$T_DIR/d.conf" <<EOF
+[handler fwd]
+type = forward
+interface = $IF_A2
+[rule fwd]
+interface = $IF_A
+match = udp dport 4250
+handler = fwd
+EOF
+	expect "reload adding forward" "$(ctl reload | jq -r .ok)" true
+	expect_match "restart logged" "$(cat "$T_DIR/d.log")" "interface '$IF_A': settings changed"
+	raw_sink "$IF_B2" "$T_DIR/got" &
+	local sink=$!
+	wait_for "$T_DIR/got.ready" ready
+	raw_send "$IF_B" "$MAC_A" 50 "$T_DIR/sent.all" || fail "raw_send failed"
+	touch "$T_DIR/got.go"
+	wait "$sink"
+	# raw_send aims at 4242 (echoed back on pair 1, not forwarded): nothing on pair 2 yet.
+	expect "frames on pair 2 for 4242" "$(wc -l <"$T_DIR/got")" 0
+	sed -i 's/^match = udp dport 4250$/match = udp dport 4242 prio 1/' "$T_DIR/d.conf"
+	expect "reload moving 4242 to forward" "$(ctl reload | jq -r .ok)" true
+	rm -f "$T_DIR/got.go"
+	raw_sink "$IF_B2" "$T_DIR/got" &
+	sink=$!
+	wait_for "$T_DIR/got.ready" ready
+	raw_send "$IF_B" "$MAC_A" 50 "$T_DIR/sent" || fail "raw_send failed"
+	touch "$T_DIR/got.go"
+	wait "$sink"
+	expect "forwarded after reload" "$(wc -l <"$T_DIR/got")" 50
+	cmp -s "$T_DIR/sent" "$T_DIR/got" || fail "forwarded frames differ from those sent"
+	expect "handler forwarded" "$(ctl stats | jq '.handlers[] | select(.name == "fwd") | .forwarded')" 50
+	# Forwarding removed: the TX socket goes with it.
+	reflect_conf d
+	expect "reload removing forward" "$(ctl reload | jq -r .ok)" true
+	expect "no TX socket left" "$(ctl stats | jq '.interfaces[0].queues[0].forward | length')" 0
+	expect "echo after" "$(echo_client "$IP4_A" 4242 20)" "20 0 0"
+	stop_daemon d
+	if grep -q "did not come home" "$T_DIR/d.log"; then
+		fail "frames lost: $(grep "did not come home" "$T_DIR/d.log")"
+	fi
+}

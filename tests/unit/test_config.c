@@ -270,6 +270,13 @@ static void test_bad_values(void **state)
 	expect_one("[daemon]\npinned_limit = 10Q\n" IFACE, 2, "pinned_limit",
 		   "neither a size in bytes");
 	expect_one("[daemon]\nlog_level = loud\n" IFACE, 2, "log_level", "not one of error");
+	expect_one("[daemon]\nmetrics = 127.0.0.1\n" IFACE, 2, "metrics", "not ADDRESS:PORT");
+	expect_one("[daemon]\nmetrics = 127.0.0.1:0\n" IFACE, 2, "metrics", "not ADDRESS:PORT");
+	expect_one("[daemon]\nmetrics = 127.0.0.1:65536\n" IFACE, 2, "metrics",
+		   "not ADDRESS:PORT");
+	expect_one("[daemon]\nmetrics = localhost:9464\n" IFACE, 2, "metrics",
+		   "numeric address");
+	expect_one("[daemon]\nmetrics = ::1:9464\n" IFACE, 2, "metrics", "[::1]:9464");
 	expect_one("[daemon]\nuser = no-such-user-xf\n" IFACE, 2, "user", "no user");
 	expect_one("[daemon]\nuser = root\n" IFACE, 2, "user", "is root; leave the key out");
 	expect_one("[daemon]\ncontrol_socket = /run/"
@@ -404,6 +411,29 @@ static void test_forward(void **state)
 		   "not an interface name");
 }
 
+static void test_listen(void **state)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+
+	(void)state;
+	assert_int_equal(cfg_parse_listen("127.0.0.1:9464", &ss, &len), 0);
+	assert_int_equal(a4->sin_family, AF_INET);
+	assert_int_equal(ntohs(a4->sin_port), 9464);
+	assert_int_equal(ntohl(a4->sin_addr.s_addr), 0x7f000001);
+	assert_int_equal(len, sizeof(*a4));
+	assert_int_equal(cfg_parse_listen("[::1]:80", &ss, &len), 0);
+	assert_int_equal(a6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(a6->sin6_port), 80);
+	assert_true(IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr));
+	assert_int_equal(cfg_parse_listen("[::1]", &ss, &len), -EINVAL);
+	assert_int_equal(cfg_parse_listen("[]:80", &ss, &len), -EINVAL);
+	assert_int_equal(cfg_parse_listen("1.2.3.4:80x", &ss, &len), -EINVAL);
+	assert_int_equal(cfg_parse_listen(":80", &ss, &len), -EINVAL);
+}
+
 static void test_syntax(void **state)
 {
 	struct loaded l;
@@ -504,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_cross_checks),
 		cmocka_unit_test(test_forward),
+		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_every_error),
 		cmocka_unit_test(test_file_checks),
