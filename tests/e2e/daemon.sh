@@ -959,7 +959,7 @@ EOF
 	expect "frames on pair 2 for 4242" "$(wc -l <"$T_DIR/got")" 0
 	sed -i 's/^match = udp dport 4250$/match = udp dport 4242 prio 1/' "$T_DIR/d.conf"
 	expect "reload moving 4242 to forward" "$(ctl reload | jq -r .ok)" true
-	rm -f "$T_DIR/got.go"
+	rm -f "$T_DIR/got.go" "$T_DIR/got.ready"
 	raw_sink "$IF_B2" "$T_DIR/got" &
 	sink=$!
 	wait_for "$T_DIR/got.ready" ready
