@@ -718,7 +718,7 @@ EOF
 		expect "CapInh of $(cat "$t/comm")" "$(awk '/^CapInh:/ {print $2}' "$t/status")" \
 			0000000000000000
 	done
-	expect "threads" "$(ls /proc/"$DPID"/task | wc -l)" 2
+	expect "threads" "$(find /proc/"$DPID"/task -mindepth 1 -maxdepth 1 | wc -l)" 2
 	expect "socket owner" "$(stat -c %U:%a "$T_DIR/run/ctl.sock")" "$user:600"
 	expect "pins owner" "$(in_a stat -c %U "/sys/fs/bpf/xskflow/$IF_A")" "$user"
 	expect "IPv4 echo (ok bad lost)" "$(echo_client "$IP4_A" 4242 100)" "100 0 0"
@@ -863,7 +863,7 @@ test_daemon_metrics() {
 	in_a curl -sf http://127.0.0.1:9464/metrics >"$T_DIR/m1.txt" || fail "scrape failed"
 	ctl stats >"$T_DIR/stats.json"
 	n=$(prom_check "$T_DIR/m1.txt") || fail "invalid exposition: $n"
-	local i=.interfaces[0] qj=.interfaces[0].queues[0]
+	local i='.interfaces[0]' qj='.interfaces[0].queues[0]'
 	expect "rx after traffic" "$(prom_value "$T_DIR/m1.txt" "xskflowd_rx_packets_total{$q}")" 200
 	expect "tx after traffic" "$(prom_value "$T_DIR/m1.txt" "xskflowd_tx_packets_total{$q}")" 200
 	# The same numbers as ctl stats, family by family (traffic has stopped).
