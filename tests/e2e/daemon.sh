@@ -748,7 +748,7 @@ EOF
 	out=$("$XF" ctl -s "$T_DIR/run/ctl.sock" reload)
 	expect "user change refused" "$(echo "$out" | jq -r .ok)" false
 	expect_match "why" "$(echo "$out" | jq -r '.errors[0]')" \
-		"d.conf:1: user: changed from '$user' to 'nobody'; restart the daemon"
+		"d.conf:4: user: changed from '$user' to 'nobody'; restart the daemon"
 
 	kill -TERM "$DPID"
 	wait "$DPID" || fail "xskflowd exited with $? after SIGTERM: $(tail -n 3 "$T_DIR/d.log")"

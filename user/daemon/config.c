@@ -985,6 +985,11 @@ static unsigned int line_of(const struct cfg_where *at, enum cfg_kind kind, cons
 	return l ? l : at->line;
 }
 
+unsigned int config_daemon_line(const struct config *cfg, const char *key)
+{
+	return line_of(&cfg->daemon.at, CFG_DAEMON, key);
+}
+
 static void check_ifaces(struct parse *ps)
 {
 	struct config *cfg = ps->cfg;

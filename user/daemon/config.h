@@ -140,6 +140,9 @@ void cfg_errors_free(struct cfg_errors *errs);
 const struct cfg_iface *config_iface(const struct config *cfg, const char *name);
 const struct cfg_handler *config_handler(const struct config *cfg, const char *name);
 
+/* The line of a [daemon] key (that of the section when the key is not written). */
+unsigned int config_daemon_line(const struct config *cfg, const char *key);
+
 bool cfg_bit(const __u8 *map, unsigned int i);
 const char *handler_type_str(enum handler_type t);
 const char *log_level_str(enum log_level l);

@@ -120,7 +120,8 @@ static json_object *reload(struct daemon *d, const char *why)
 
 		ret = -EPERM;
 		snprintf(msg, sizeof(msg), "%s:%u: user: changed from '%s' to '%s'; restart the "
-			 "daemon to apply", d->config, cfg.daemon.at.line, d->rt.cfg.daemon.user,
+			 "daemon to apply", d->config, config_daemon_line(&cfg, "user"),
+			 d->rt.cfg.daemon.user,
 			 cfg.daemon.user);
 		log_err("%s", msg);
 		errs.msg = calloc(1, sizeof(*errs.msg));

@@ -39,31 +39,43 @@ static bool kept(cap_value_t c)
 	return false;
 }
 
-/* Without ACLs: does the mode let @pw create and remove entries in @dir? */
+/* Whether @pw will be in group @gid after initgroups(). */
+static bool in_group(const struct passwd *pw, gid_t gid)
+{
+	gid_t groups[256];
+	int n = sizeof(groups) / sizeof(groups[0]);
+
+	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) < 0)
+		return gid == pw->pw_gid;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* The permission bits (owner, group or other) that apply to @pw for @st; ACLs aside. */
+static mode_t perm_for(const struct stat *st, const struct passwd *pw)
+{
+	if (st->st_uid == pw->pw_uid)
+		return (st->st_mode >> 6) & 7;
+	if (in_group(pw, st->st_gid))
+		return (st->st_mode >> 3) & 7;
+	return st->st_mode & 7;
+}
+
+/* Can @pw create and remove entries in @dir? */
 static bool dir_writable_by(const char *dir, const struct passwd *pw)
 {
 	struct stat st;
 
-	if (stat(dir, &st))
-		return false;
-	if (st.st_uid == pw->pw_uid)
-		return (st.st_mode & S_IWUSR) && (st.st_mode & S_IXUSR);
-	if (st.st_gid == pw->pw_gid)
-		return (st.st_mode & S_IWGRP) && (st.st_mode & S_IXGRP);
-	return (st.st_mode & S_IWOTH) && (st.st_mode & S_IXOTH);
+	return !stat(dir, &st) && (perm_for(&st, pw) & 3) == 3;
 }
 
 static bool file_readable_by(const char *file, const struct passwd *pw)
 {
 	struct stat st;
 
-	if (stat(file, &st))
-		return false;
-	if (st.st_uid == pw->pw_uid)
-		return st.st_mode & S_IRUSR;
-	if (st.st_gid == pw->pw_gid)
-		return st.st_mode & S_IRGRP;
-	return st.st_mode & S_IROTH;
+	return !stat(file, &st) && (perm_for(&st, pw) & 4);
 }
 
 int privdrop_check(const char *user, const char *config, const char *ctl_sock, char *err,
