@@ -607,6 +607,18 @@ handler = fwd
 EOF
 }
 
+# wait_stat JQ VALUE: wait (up to 10 s) until 'ctl stats' | jq JQ prints VALUE: the pollers
+# publish their counters after each pass.
+wait_stat() {
+	local i v
+	for ((i = 0; i < 200; i++)); do
+		v=$(ctl stats | jq "$1")
+		[ "$v" = "$2" ] && return 0
+		sleep 0.05
+	done
+	fail "timed out waiting for stats $1 = $2 (last: $v)"
+}
+
 # forward: b sends on pair 1, the daemon in a forwards what the rule selects out of pair 2
 # from the frame it was received in, b finds every frame on pair 2, unchanged and in order.
 test_daemon_forward() {
@@ -629,6 +641,7 @@ test_daemon_forward() {
 	cmp -s "$T_DIR/sent" "$T_DIR/got" || fail "forwarded frames differ from those sent"
 	echo "ok: $n frames forwarded byte-exact and in order"
 
+	wait_stat '.interfaces[0].queues[0].forward[0].tx_completed' $n
 	ctl stats >"$T_DIR/stats.json" || fail "ctl stats failed"
 	local q='.interfaces[0].queues[0]'
 	expect "handler forwarded" "$(jget "$T_DIR/stats.json" '.handlers[0].forwarded')" $n
@@ -637,6 +650,7 @@ test_daemon_forward() {
 	expect "TX socket on pair 2" "$(jget "$T_DIR/stats.json" "$q.forward[0].interface")" "$IF_A2"
 	expect "its tx_packets" "$(jget "$T_DIR/stats.json" "$q.forward[0].tx_packets")" $n
 	expect "its bind mode" "$(jget "$T_DIR/stats.json" "$q.forward[0].bind_mode")" copy
+	expect "its completions" "$(jget "$T_DIR/stats.json" "$q.forward[0].tx_completed")" $n
 	expect "queue tx (the reflect path)" "$(jget "$T_DIR/stats.json" "$q.tx_packets")" 0
 	# No copy: sockets on two interfaces, one UMEM pinned (1024 frames of 4096 bytes). A
 	# UMEM of its own for the target would double this.

@@ -100,10 +100,12 @@ static const struct family families[] = {
 	F("xskflowd_frames_total_count", "gauge", "UMEM frames of a queue", L_QUEUE,
 	  "frames.total"),
 
-	F("xskflowd_forward_tx_packets_total", "counter", "Packets forwarded out of the target",
+	F("xskflowd_forward_tx_packets_total", "counter", "Packets put on the target's TX ring",
 	  L_FORWARD, "tx_packets"),
-	F("xskflowd_forward_tx_bytes_total", "counter", "Bytes forwarded out of the target",
+	F("xskflowd_forward_tx_bytes_total", "counter", "Bytes put on the target's TX ring",
 	  L_FORWARD, "tx_bytes"),
+	F("xskflowd_forward_tx_completed_total", "counter",
+	  "Forwarded packets the kernel has sent (completions)", L_FORWARD, "tx_completed"),
 	F("xskflowd_forward_tx_ring_full_total", "counter",
 	  "Packets not forwarded: the target's TX ring was full", L_FORWARD, "tx_ring_full"),
 
@@ -122,7 +124,7 @@ static const struct family families[] = {
 	  "bytes"),
 	F("xskflowd_handler_tx_total", "counter", "Packets the handler sent back", L_HANDLER,
 	  "tx"),
-	F("xskflowd_handler_forwarded_total", "counter", "Packets a forward handler sent out",
+	F("xskflowd_handler_forwarded_total", "counter", "Packets a forward handler put on a TX ring",
 	  L_HANDLER, "forwarded"),
 	F("xskflowd_handler_dropped_total", "counter",
 	  "Packets a forward handler dropped (TX ring full)", L_HANDLER, "dropped"),

@@ -205,8 +205,12 @@ static void process(struct rt_port *p, const struct dispatch *cur, const struct 
 static void complete_all(struct rt_port *p)
 {
 	xf_port__complete(p->port);
-	for (unsigned int i = 0; i < p->nouts; i++)
-		xf_port__complete(p->outs[i].port);
+	for (unsigned int i = 0; i < p->nouts; i++) {
+		unsigned int n = xf_port__complete(p->outs[i].port);
+
+		if (n)
+			atomic_fetch_add_explicit(&p->outs[i].tx_completed, n, relaxed);
+	}
 }
 
 static void publish_frames(struct rt_port *p)

@@ -987,6 +987,7 @@ static json_object *outs_json(struct rt_port *p)
 				       j_str(xf_bind_mode_str(xf_port__bind_mode(out->port))));
 		json_object_object_add(o, "tx_packets", j_u64(atomic_load(&out->tx_packets)));
 		json_object_object_add(o, "tx_bytes", j_u64(atomic_load(&out->tx_bytes)));
+		json_object_object_add(o, "tx_completed", j_u64(atomic_load(&out->tx_completed)));
 		json_object_object_add(o, "tx_ring_full", j_u64(atomic_load(&out->tx_full)));
 		json_object_object_add(o, "tx_invalid_descs", j_u64(xs.tx_invalid_descs));
 		json_object_array_add(a, o);

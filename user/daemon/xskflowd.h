@@ -101,7 +101,8 @@ struct rt_iface;
 struct rt_out {
 	char ifname[IF_NAMESIZE];
 	struct xf_port *port;
-	atomic_ullong tx_packets, tx_bytes;
+	atomic_ullong tx_packets, tx_bytes;	/* put on its TX ring */
+	atomic_ullong tx_completed;	/* sent: the kernel gave the frame back */
 	atomic_ullong tx_full;		/* to forward, but the TX ring was full: dropped */
 };
 
