@@ -698,7 +698,8 @@ test_daemon_user_drops_privileges() {
 	useradd --system --no-create-home --shell /usr/sbin/nologin "$user" ||
 		fail "cannot create a user"
 	# shellcheck disable=SC2064
-	trap "userdel $user 2>/dev/null; scripts/lab.sh down $LAB_ID; rm -rf $T_DIR" EXIT
+	# The lab first: it kills the daemon, and a user with a process cannot be deleted.
+	trap "scripts/lab.sh down $LAB_ID; userdel $user 2>/dev/null; rm -rf $T_DIR" EXIT
 	uid=$(id -u "$user")
 	# The control socket lives in a directory the user owns (systemd: RuntimeDirectory=).
 	mkdir "$T_DIR/run"
