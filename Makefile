@@ -26,7 +26,7 @@ WARN      := -Wall -Wextra -Werror
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 $(WARN) -fvisibility=hidden -Iinclude -I$(BUILD) -D_GNU_SOURCE
 LIBS      := $(shell pkg-config --libs libxdp libbpf 2>/dev/null || echo -lxdp -lbpf) -lelf -lz -lnuma -lmnl -lpthread
-DMN_LIBS  := -ljson-c -linih -lpcap -lz -ldl
+DMN_LIBS  := -ljson-c -linih -lpcap -lz -ldl -lcap -lmicrohttpd
 ifeq ($(SAN),1)
 CFLAGS    += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS   += -fsanitize=address,undefined

@@ -6,7 +6,8 @@ set -euo pipefail
 PKGS=(
 	make gcc clang llvm pkg-config
 	libbpf-dev libxdp-dev xdp-tools bpftool libelf-dev zlib1g-dev
-	libjson-c-dev libcmocka-dev libnuma-dev libmnl-dev libinih-dev libpcap-dev
+	libjson-c-dev libcmocka-dev libnuma-dev libmnl-dev libinih-dev libpcap-dev libcap-dev
+	libmicrohttpd-dev
 	iproute2 iputils-ping ethtool python3 jq tcpdump
 )
 

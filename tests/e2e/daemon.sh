@@ -541,3 +541,456 @@ test_daemon_ctl_refuses_other_users() {
 	expect_match "unknown request" "$out" "unknown request 'frobnicate'"
 	stop_daemon d
 }
+
+# raw_sink IFACE FILE: in b, an AF_PACKET socket on IFACE writes every IPv4 UDP frame it
+# receives (not ones it sends), as hex, one per line, to FILE, until 2 s of silence after
+# FILE.go appears. The buffer holds every frame of a test.
+raw_sink() {
+	in_b python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.setsockopt(socket.SOL_SOCKET, 33, 16 << 20)  # SO_RCVBUFFORCE
+s.bind((sys.argv[1], 0))
+s.settimeout(2)
+out = open(sys.argv[2], "w")
+open(sys.argv[2] + ".ready", "w").write("ready\n")
+while True:
+    try:
+        data, addr = s.recvfrom(65536)
+    except socket.timeout:
+        if os.path.exists(sys.argv[2] + ".go"):
+            break
+        continue
+    if addr[2] != socket.PACKET_OUTGOING and data[12:14] == b"\x08\x00" and data[23] == 17:
+        out.write(data.hex() + "\n"); out.flush()' "$@"
+}
+
+# raw_send IFACE DST_MAC COUNT FILE: from b, COUNT Ethernet frames 198.18.0.2 -> 198.18.0.1
+# UDP 5555 -> 4242 of sizes 50-1500 (valid IPv4 header checksum, UDP checksum 0), paced,
+# through an AF_PACKET socket on IFACE; each frame is written as hex to FILE.
+raw_send() {
+	in_b python3 -c '
+import socket, struct, sys, time
+ifname, dst, n = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", "")), int(sys.argv[3])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((ifname, 0))
+src = s.getsockname()[4]
+out = open(sys.argv[4], "w")
+def csum(b):
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while t >> 16:
+        t = (t & 0xffff) + (t >> 16)
+    return ~t & 0xffff
+for i in range(n):
+    payload = b"XFWD" + struct.pack("!I", i) + bytes((i + k) & 0xff for k in range(i * 37 % 1450))
+    udp = struct.pack("!HHHH", 5555, 4242, 8 + len(payload), 0) + payload
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), i & 0xffff, 0, 64, 17, 0,
+                     socket.inet_aton("198.18.0.2"), socket.inet_aton("198.18.0.1"))
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    frame = dst + src + b"\x08\x00" + ip + udp
+    s.send(frame)
+    out.write(frame.hex() + "\n")
+    time.sleep(0.001)' "$@"
+}
+
+forward_conf() {
+	{ daemon_section; cat <<EOF; } | dconf "$1"
+[interface $IF_A]
+frames = 1024
+[handler fwd]
+type = forward
+interface = $2
+[rule fwd]
+interface = $IF_A
+match = udp dport 4242
+handler = fwd
+EOF
+}
+
+# wait_stat JQ VALUE: wait (up to 10 s) until 'ctl stats' | jq JQ prints VALUE: the pollers
+# publish their counters after each pass.
+wait_stat() {
+	local i v
+	for ((i = 0; i < 200; i++)); do
+		v=$(ctl stats | jq "$1")
+		[ "$v" = "$2" ] && return 0
+		sleep 0.05
+	done
+	fail "timed out waiting for stats $1 = $2 (last: $v)"
+}
+
+# forward: b sends on pair 1, the daemon in a forwards what the rule selects out of pair 2
+# from the frame it was received in, b finds every frame on pair 2, unchanged and in order.
+test_daemon_forward() {
+	lab_up -p
+	forward_conf d "$IF_A2"
+	start_daemon d
+	raw_sink "$IF_B2" "$T_DIR/got" &
+	local sink=$! n=400
+	wait_for "$T_DIR/got.ready" ready
+	raw_send "$IF_B" "$MAC_A" $n "$T_DIR/sent" || fail "raw_send failed"
+	# Not selected: the kernel's, on pair 1, and never forwarded.
+	udp_counter 4243 3
+	send_seq_udp 4243 1 100 1000
+	in_b ping -c 2 -i 0.2 -W 2 "$IP4_A" >/dev/null || fail "ping through the kernel failed"
+	wait "$UDP_PID"
+	expect "datagrams to 4243 received by a's kernel" "$(cat "$T_DIR/udp.count")" 100
+	touch "$T_DIR/got.go"
+	wait "$sink"
+	expect "frames on pair 2" "$(wc -l <"$T_DIR/got")" $n
+	cmp -s "$T_DIR/sent" "$T_DIR/got" || fail "forwarded frames differ from those sent"
+	echo "ok: $n frames forwarded byte-exact and in order"
+
+	wait_stat '.interfaces[0].queues[0].forward[0].tx_completed' $n
+	ctl stats >"$T_DIR/stats.json" || fail "ctl stats failed"
+	local q='.interfaces[0].queues[0]'
+	expect "handler forwarded" "$(jget "$T_DIR/stats.json" '.handlers[0].forwarded')" $n
+	expect "handler dropped" "$(jget "$T_DIR/stats.json" '.handlers[0].dropped')" 0
+	expect "rule dispatched" "$(jget "$T_DIR/stats.json" '.interfaces[0].rules[0].dispatched')" $n
+	expect "TX socket on pair 2" "$(jget "$T_DIR/stats.json" "$q.forward[0].interface")" "$IF_A2"
+	expect "its tx_packets" "$(jget "$T_DIR/stats.json" "$q.forward[0].tx_packets")" $n
+	expect "its bind mode" "$(jget "$T_DIR/stats.json" "$q.forward[0].bind_mode")" copy
+	expect "its completions" "$(jget "$T_DIR/stats.json" "$q.forward[0].tx_completed")" $n
+	expect "queue tx (the reflect path)" "$(jget "$T_DIR/stats.json" "$q.tx_packets")" 0
+	# No copy: sockets on two interfaces, one UMEM pinned (1024 frames of 4096 bytes). A
+	# UMEM of its own for the target would double this.
+	expect "pinned bytes: one UMEM" "$(jget "$T_DIR/stats.json" .pinned_bytes)" $((1024 * 4096))
+	expect "frames add up" "$(jq "$q.frames | .free + .fill + .app + .tx == .total" \
+		"$T_DIR/stats.json")" true
+	expect "frames held by the daemon" "$(jget "$T_DIR/stats.json" "$q.frames.app")" 0
+	stop_daemon d
+	if grep -q "did not come home" "$T_DIR/d.log"; then
+		fail "frames lost: $(grep "did not come home" "$T_DIR/d.log")"
+	fi
+	no_xdp "$NS_A" "$IF_A2"
+}
+
+# A forward target that does not exist, or that is the receiving interface: one line each,
+# nothing left behind.
+test_daemon_forward_errors() {
+	lab_up -p
+	forward_conf d nosuch0
+	local out
+	out=$(in_a "$XFD" -c "$T_DIR/d.conf" 2>&1) && fail "started forwarding to a missing interface"
+	echo "$out"
+	expect_match "missing target" "$out" \
+		"\[interface $IF_A\] queue 0: forward to 'nosuch0': .*not found"
+	no_xdp "$NS_A" "$IF_A"
+	forward_conf same "$IF_A"
+	out=$("$XFD" -n -c "$T_DIR/same.conf" 2>&1) && fail "-n accepted forwarding to the same interface"
+	expect_match "same interface" "$out" "same.conf:13: handler: .*use a reflect handler"
+}
+
+# cap_hex CAP...: the capability mask /proc/PID/status shows for exactly these (numbers).
+cap_hex() {
+	local m=0 c
+	for c in "$@"; do m=$((m | (1 << c))); done
+	printf '%016x' "$m"
+}
+
+# Privilege drop: a throwaway system user runs the daemon after setup with only
+# CAP_NET_ADMIN(12), CAP_NET_RAW(13), CAP_IPC_LOCK(14), CAP_SYS_ADMIN(21), CAP_BPF(39);
+# traffic flows, a reload that re-creates the sockets (a 16 MiB UMEM, past the 8 MiB
+# memlock limit) and adds a rule works, SIGTERM still detaches and unpins everything.
+test_daemon_user_drops_privileges() {
+	lab_up
+	local user="xfd$LAB_ID" uid
+	useradd --system --no-create-home --shell /usr/sbin/nologin "$user" ||
+		fail "cannot create a user"
+	# shellcheck disable=SC2064
+	# The lab first: it kills the daemon, and a user with a process cannot be deleted.
+	trap "scripts/lab.sh down $LAB_ID; userdel $user 2>/dev/null; rm -rf $T_DIR" EXIT
+	uid=$(id -u "$user")
+	# The control socket lives in a directory the user owns (systemd: RuntimeDirectory=).
+	mkdir "$T_DIR/run"
+	chown "$user" "$T_DIR/run"
+	chmod 711 "$T_DIR"
+	{ printf '[daemon]\ncontrol_socket = %s\nstats_interval = 0\nuser = %s\n' \
+		"$T_DIR/run/ctl.sock" "$user"; cat <<EOF; } | dconf d
+[interface $IF_A]
+queues = 0
+[handler echo]
+type = reflect
+[rule echo]
+interface = $IF_A
+match = udp dport 4242
+handler = echo
+EOF
+	# Reloads read the config as the user.
+	chgrp "$user" "$T_DIR/d.conf"
+	chmod 640 "$T_DIR/d.conf"
+	start_daemon d
+	expect_match "drop logged" "$(cat "$T_DIR/d.log")" "running as user '$user' \(uid $uid"
+	local want t
+	want=$(cap_hex 12 13 14 21 39)
+	# Every thread: the control thread and the poller it started after the drop.
+	for t in /proc/"$DPID"/task/*; do
+		expect "uid of $(cat "$t/comm")" \
+			"$(awk '/^Uid:/ {print $2 $3 $4 $5}' "$t/status")" "$uid$uid$uid$uid"
+		expect "CapEff of $(cat "$t/comm")" "$(awk '/^CapEff:/ {print $2}' "$t/status")" "$want"
+		expect "CapPrm of $(cat "$t/comm")" "$(awk '/^CapPrm:/ {print $2}' "$t/status")" "$want"
+		expect "CapBnd of $(cat "$t/comm")" "$(awk '/^CapBnd:/ {print $2}' "$t/status")" "$want"
+		expect "CapInh of $(cat "$t/comm")" "$(awk '/^CapInh:/ {print $2}' "$t/status")" \
+			0000000000000000
+	done
+	expect "threads" "$(find /proc/"$DPID"/task -mindepth 1 -maxdepth 1 | wc -l)" 2
+	expect "socket owner" "$(stat -c %U:%a "$T_DIR/run/ctl.sock")" "$user:600"
+	expect "pins owner" "$(in_a stat -c %U "/sys/fs/bpf/xskflow/$IF_A")" "$user"
+	expect "IPv4 echo (ok bad lost)" "$(echo_client "$IP4_A" 4242 100)" "100 0 0"
+	# root and the daemon's user are served; others are not.
+	expect "ctl as root" "$("$XF" ctl -s "$T_DIR/run/ctl.sock" status | jq -r .ok)" true
+	expect "ctl as the user" "$(setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+		"$XF" ctl -s "$T_DIR/run/ctl.sock" status | jq -r .ok)" true
+
+	# Reload as the user: new UMEM (16 MiB > RLIMIT_MEMLOCK: CAP_IPC_LOCK), new socket,
+	# new rule set, program and pins kept.
+	sed -i 's/^queues = 0$/queues = 0\nframes = 4096/' "$T_DIR/d.conf"
+	cat >>"$T_DIR/d.conf" <<EOF
+[rule echo2]
+interface = $IF_A
+match = udp dport 4244
+handler = echo
+EOF
+	local out
+	out=$("$XF" ctl -s "$T_DIR/run/ctl.sock" reload) || fail "reload failed: $out"
+	expect "reload ok" "$(echo "$out" | jq -r .ok)" true
+	expect "echo on the new rule" "$(echo_client "$IP4_A" 4244 50)" "50 0 0"
+	expect "echo on the old rule" "$(echo_client "$IP4_A" 4242 50)" "50 0 0"
+	expect "pinned after reload" "$("$XF" ctl -s "$T_DIR/run/ctl.sock" stats | jq .pinned_bytes)" \
+		$((4096 * 4096))
+	# The user cannot be changed without a restart.
+	sed -i "s/^user = .*/user = nobody/" "$T_DIR/d.conf"
+	out=$("$XF" ctl -s "$T_DIR/run/ctl.sock" reload)
+	expect "user change refused" "$(echo "$out" | jq -r .ok)" false
+	expect_match "why" "$(echo "$out" | jq -r '.errors[0]')" \
+		"d.conf:4: user: changed from '$user' to 'nobody'; restart the daemon"
+
+	kill -TERM "$DPID"
+	wait "$DPID" || fail "xskflowd exited with $? after SIGTERM: $(tail -n 3 "$T_DIR/d.log")"
+	grep -q "stopped; nothing left attached" "$T_DIR/d.log" || fail "no 'stopped' line"
+	# No warning or error but the refused reload's.
+	if grep -E "warning|error" "$T_DIR/d.log" | grep -v -E "user: changed|reload failed"; then
+		fail "warnings or errors while running as '$user'"
+	fi
+	no_xdp "$NS_A" "$IF_A"
+	[ ! -e "$T_DIR/run/ctl.sock" ] || fail "the control socket was left behind"
+	if in_a test -e "/sys/fs/bpf/xskflow/$IF_A"; then
+		fail "pins left in /sys/fs/bpf/xskflow/$IF_A"
+	fi
+	echo "ok: stopped cleanly as '$user'"
+}
+
+# user: a name that does not exist is one config line; a control socket the user could not
+# remove at exit is refused at start, before anything is dropped, and nothing is left.
+test_daemon_user_errors() {
+	lab_up
+	{ daemon_section; printf 'user = no-such-user-xf\n[interface %s]\n' "$IF_A"; } | dconf bad
+	local out
+	out=$("$XFD" -n -c "$T_DIR/bad.conf" 2>&1) && fail "-n accepted an unknown user"
+	expect "one line" "$(echo "$out" | wc -l)" 1
+	expect_match "unknown user" "$out" \
+		"bad.conf:5: user: no user 'no-such-user-xf' on this system; create it or leave"
+	{ daemon_section; printf 'user = nobody\n[interface %s]\n' "$IF_A"; } | dconf dir
+	out=$(in_a "$XFD" -c "$T_DIR/dir.conf" 2>&1) && fail "started with a socket nobody can remove"
+	expect "one line" "$(echo "$out" | wc -l)" 1
+	expect_match "socket directory" "$out" "user: 'nobody' cannot write to $T_DIR, so the control socket"
+	# A config the user cannot read: refused before setup as well.
+	{ daemon_section; printf 'user = nobody\n[interface %s]\n' "$IF_A"; } | dconf cfg
+	sed -i "s|^control_socket = .*|control_socket = /tmp/xfd-$LAB_ID.sock|" "$T_DIR/cfg.conf"
+	out=$(in_a "$XFD" -c "$T_DIR/cfg.conf" 2>&1) && fail "started with a config nobody can read"
+	expect "one line" "$(echo "$out" | wc -l)" 1
+	expect_match "unreadable config" "$out" "user: 'nobody' cannot read $T_DIR/cfg.conf, so reloads"
+	no_xdp "$NS_A" "$IF_A"
+	[ ! -e "$T_DIR/ctl.sock" ] || fail "control socket left after a failed start"
+}
+
+# prom_check FILE: a strict reader of the Prometheus text format (version 0.0.4): every line
+# a HELP, a TYPE or a sample; names and label names well formed, label values with only
+# the three escapes; one HELP and one TYPE per family, before its samples, which are
+# contiguous; no series twice; counters end in _total; values are numbers.
+prom_check() {
+	python3 -c '
+import re, sys
+NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+LVAL = r"\"(?:[^\"\\\n]|\\[\\\"n])*\""
+SAMPLE = re.compile(r"^(%s)(?:\{((?:[a-zA-Z_][a-zA-Z0-9_]*=%s)(?:,[a-zA-Z_][a-zA-Z0-9_]*=%s)*)\})? (\S+)$" % (NAME, LVAL, LVAL))
+text = open(sys.argv[1]).read()
+assert text.endswith("\n"), "no final newline"
+helped, typed, done, series = {}, {}, set(), set()
+cur = None
+def bad(n, msg):
+    sys.exit("line %d: %s" % (n, msg))
+for n, line in enumerate(text.split("\n")[:-1], 1):
+    if line.startswith("# HELP "):
+        name = line.split(" ")[2]
+        if not re.fullmatch(NAME, name) or name in helped: bad(n, "bad or repeated HELP")
+        if name in done: bad(n, "family %s split" % name)
+        helped[name] = n
+        if cur and cur != name: done.add(cur)
+        cur = name
+    elif line.startswith("# TYPE "):
+        parts = line.split(" ")
+        if len(parts) != 4 or parts[3] not in ("counter", "gauge", "untyped"): bad(n, "bad TYPE")
+        if parts[2] in typed or parts[2] != cur: bad(n, "TYPE without its HELP just before")
+        typed[parts[2]] = parts[3]
+    elif line.startswith("#") or not line:
+        bad(n, "unexpected line %r" % line)
+    else:
+        m = SAMPLE.match(line)
+        if not m: bad(n, "not a sample: %r" % line)
+        name, labels, value = m.groups()
+        if name != cur or name not in typed: bad(n, "sample of %s outside its family" % name)
+        if typed[name] == "counter" and not name.endswith("_total"): bad(n, "counter without _total")
+        float(value)
+        if (name, labels) in series: bad(n, "series twice: %s{%s}" % (name, labels))
+        series.add((name, labels))
+print(len(series))' "$1"
+}
+
+# prom_value FILE SERIES: the value of one series, written as in the exposition.
+prom_value() {
+	# From the environment: awk -v would undo the escapes.
+	S="$2" awk 'substr($0, 1, length(ENVIRON["S"]) + 1) == ENVIRON["S"] " " { print $2 }' "$1"
+}
+
+# Prometheus exposition: scraped with curl in the daemon's namespace, valid text format,
+# the same numbers as 'ctl stats', moving with traffic; label values escaped.
+test_daemon_metrics() {
+	lab_up
+	# A name with a quote and a backslash: label values must be escaped.
+	ip -n "$NS_A" link set "$IF_A" down
+	ip -n "$NS_A" link set "$IF_A" name "m\"$LAB_ID\\"
+	IF_A="m\"$LAB_ID\\"
+	ip -n "$NS_A" link set "$IF_A" up
+	reflect_conf d
+	sed -i 's/^\[daemon\]$/[daemon]\nmetrics = 127.0.0.1:9464/' "$T_DIR/d.conf"
+	start_daemon d
+	expect_match "listening" "$(cat "$T_DIR/d.log")" "metrics: serving http://127.0.0.1:9464/metrics"
+	in_a curl -sf http://127.0.0.1:9464/metrics >"$T_DIR/m0.txt" || fail "scrape failed"
+	local n
+	n=$(prom_check "$T_DIR/m0.txt") || fail "invalid exposition: $n"
+	echo "ok: $n series in valid text format"
+	local esc="m\\\"$LAB_ID\\\\"
+	local q="interface=\"$esc\",queue=\"0\""
+	expect "rx before traffic" "$(prom_value "$T_DIR/m0.txt" "xskflowd_rx_packets_total{$q}")" 0
+
+	expect "IPv4 echo (ok bad lost)" "$(echo_client "$IP4_A" 4242 200)" "200 0 0"
+	in_a curl -sf http://127.0.0.1:9464/metrics >"$T_DIR/m1.txt" || fail "scrape failed"
+	ctl stats >"$T_DIR/stats.json"
+	n=$(prom_check "$T_DIR/m1.txt") || fail "invalid exposition: $n"
+	local i='.interfaces[0]' qj='.interfaces[0].queues[0]'
+	expect "rx after traffic" "$(prom_value "$T_DIR/m1.txt" "xskflowd_rx_packets_total{$q}")" 200
+	expect "tx after traffic" "$(prom_value "$T_DIR/m1.txt" "xskflowd_tx_packets_total{$q}")" 200
+	# The same numbers as ctl stats, family by family (traffic has stopped).
+	expect "rx bytes = ctl" "$(prom_value "$T_DIR/m1.txt" "xskflowd_rx_bytes_total{$q}")" \
+		"$(jget "$T_DIR/stats.json" "$qj.rx_bytes")"
+	expect "rule hits = ctl" \
+		"$(prom_value "$T_DIR/m1.txt" "xskflowd_rule_hits_total{interface=\"$esc\",rule=\"echo\"}")" \
+		"$(jget "$T_DIR/stats.json" "$i.rules[0].hits")"
+	expect "rule hits" "$(jget "$T_DIR/stats.json" "$i.rules[0].hits")" 200
+	expect "steering xsk = ctl" \
+		"$(prom_value "$T_DIR/m1.txt" "xskflowd_steering_xsk_total{interface=\"$esc\"}")" \
+		"$(jget "$T_DIR/stats.json" "$i.steering.xsk")"
+	expect "handler tx = ctl" \
+		"$(prom_value "$T_DIR/m1.txt" 'xskflowd_handler_tx_total{handler="echo",type="reflect"}')" \
+		"$(jget "$T_DIR/stats.json" '.handlers[0].tx')"
+	expect "XDP rx_dropped = ctl" \
+		"$(prom_value "$T_DIR/m1.txt" "xskflowd_xdp_rx_dropped_total{$q}")" \
+		"$(jget "$T_DIR/stats.json" "$qj.xdp_stats.rx_dropped")"
+	expect "pinned bytes = ctl" "$(prom_value "$T_DIR/m1.txt" xskflowd_pinned_bytes)" \
+		"$(jget "$T_DIR/stats.json" .pinned_bytes)"
+	expect "frames free = ctl" \
+		"$(prom_value "$T_DIR/m1.txt" "xskflowd_frames{$q,place=\"free\"}")" \
+		"$(jget "$T_DIR/stats.json" "$qj.frames.free")"
+	expect "bind mode" "$(prom_value "$T_DIR/m1.txt" "xskflowd_queue_info{$q,bind_mode=\"copy\"}")" 1
+	# Other paths and methods are refused.
+	expect "404" "$(in_a curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:9464/)" 404
+	expect "405" "$(in_a curl -s -o /dev/null -w '%{http_code}' -X POST \
+		http://127.0.0.1:9464/metrics)" 405
+
+	# Reload to a new address: the old one stops, the new one serves.
+	sed -i 's/^metrics = .*/metrics = [::1]:9465/' "$T_DIR/d.conf"
+	expect "reload" "$(ctl reload | jq -r .ok)" true
+	in_a curl -sf 'http://[::1]:9465/metrics' >"$T_DIR/m2.txt" || fail "no metrics on [::1]:9465"
+	n=$(prom_check "$T_DIR/m2.txt") || fail "invalid exposition: $n"
+	expect "reloads" "$(prom_value "$T_DIR/m2.txt" xskflowd_reloads_total)" 1
+	if in_a curl -sf http://127.0.0.1:9464/metrics >/dev/null; then
+		fail "the old address still answers"
+	fi
+	stop_daemon d
+	if in_a curl -sf 'http://[::1]:9465/metrics' >/dev/null; then
+		fail "metrics still served after stop"
+	fi
+}
+
+# metrics: a bad address is one config line; a port in use is one line at start.
+test_daemon_metrics_errors() {
+	lab_up
+	{ daemon_section; printf 'metrics = localhost:99999\n[interface %s]\n' "$IF_A"; } | dconf bad
+	local out
+	out=$("$XFD" -n -c "$T_DIR/bad.conf" 2>&1) && fail "-n accepted a bad metrics address"
+	expect "one line" "$(echo "$out" | wc -l)" 1
+	expect_match "bad address" "$out" \
+		"bad.conf:5: metrics: 'localhost:99999' is not ADDRESS:PORT with a numeric address"
+	{ daemon_section; printf 'metrics = 127.0.0.1:9464\n[interface %s]\n' "$IF_A"; } | dconf busy
+	in_a python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 9464)); s.listen()
+open(sys.argv[1], "w").write("ready\n"); time.sleep(30)' "$T_DIR/busy.ready" &
+	local holder=$!
+	wait_for "$T_DIR/busy.ready" ready
+	out=$(in_a "$XFD" -c "$T_DIR/busy.conf" 2>&1) && fail "started on a busy metrics port"
+	kill "$holder"
+	expect_match "busy port" "$out" "error: metrics: cannot listen on 127.0.0.1:9464"
+	no_xdp "$NS_A" "$IF_A"
+	[ ! -e "$T_DIR/ctl.sock" ] || fail "control socket left after a failed start"
+}
+
+# A reload that adds forwarding to a running interface gives its pollers the TX socket
+# (the queues restart); one that removes it closes the socket; frames all come home.
+test_daemon_forward_reload() {
+	lab_up -p
+	reflect_conf d
+	start_daemon d
+	expect "echo before" "$(echo_client "$IP4_A" 4242 20)" "20 0 0"
+	cat >>"$T_DIR/d.conf" <<EOF
+[handler fwd]
+type = forward
+interface = $IF_A2
+[rule fwd]
+interface = $IF_A
+match = udp dport 4250
+handler = fwd
+EOF
+	expect "reload adding forward" "$(ctl reload | jq -r .ok)" true
+	expect_match "restart logged" "$(cat "$T_DIR/d.log")" "interface '$IF_A': settings changed"
+	raw_sink "$IF_B2" "$T_DIR/got" &
+	local sink=$!
+	wait_for "$T_DIR/got.ready" ready
+	raw_send "$IF_B" "$MAC_A" 50 "$T_DIR/sent.all" || fail "raw_send failed"
+	touch "$T_DIR/got.go"
+	wait "$sink"
+	# raw_send aims at 4242 (echoed back on pair 1, not forwarded): nothing on pair 2 yet.
+	expect "frames on pair 2 for 4242" "$(wc -l <"$T_DIR/got")" 0
+	sed -i 's/^match = udp dport 4250$/match = udp dport 4242 prio 1/' "$T_DIR/d.conf"
+	expect "reload moving 4242 to forward" "$(ctl reload | jq -r .ok)" true
+	rm -f "$T_DIR/got.go" "$T_DIR/got.ready"
+	raw_sink "$IF_B2" "$T_DIR/got" &
+	sink=$!
+	wait_for "$T_DIR/got.ready" ready
+	raw_send "$IF_B" "$MAC_A" 50 "$T_DIR/sent" || fail "raw_send failed"
+	touch "$T_DIR/got.go"
+	wait "$sink"
+	expect "forwarded after reload" "$(wc -l <"$T_DIR/got")" 50
+	cmp -s "$T_DIR/sent" "$T_DIR/got" || fail "forwarded frames differ from those sent"
+	expect "handler forwarded" "$(ctl stats | jq '.handlers[] | select(.name == "fwd") | .forwarded')" 50
+	# Forwarding removed: the TX socket goes with it.
+	reflect_conf d
+	expect "reload removing forward" "$(ctl reload | jq -r .ok)" true
+	expect "no TX socket left" "$(ctl stats | jq '.interfaces[0].queues[0].forward | length')" 0
+	expect "echo after" "$(echo_client "$IP4_A" 4242 20)" "20 0 0"
+	stop_daemon d
+	if grep -q "did not come home" "$T_DIR/d.log"; then
+		fail "frames lost: $(grep "did not come home" "$T_DIR/d.log")"
+	fi
+}

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 # Faults aimed at xskflowd (helpers from daemon.sh): its control socket flooded with garbage
-# and with many clients at once. Expected: every bad request gets an error reply or a
-# closed connection, the daemon keeps serving and echoing, and stops cleanly afterwards.
+# and with many clients at once, a forward target deleted under traffic. Expected: every bad
+# request gets an error reply or a closed connection, the daemon keeps serving and echoing,
+# and stops cleanly afterwards with every frame home.
 
 test_daemon_fault_ctl_flood() {
 	lab_up
@@ -69,4 +70,44 @@ test_daemon_busy_poll() {
 	start_daemon d
 	expect "echo with busy polling (ok bad lost)" "$(echo_client "$IP4_A" 4242 100)" "100 0 0"
 	stop_daemon d
+}
+
+# The forward target deleted under traffic: the daemon keeps running and echoing, what it
+# can no longer forward is counted as dropped, and every frame still comes home at stop.
+test_daemon_fault_forward_target_deleted() {
+	lab_up -p
+	forward_conf d "$IF_A2"
+	cat >>"$T_DIR/d.conf" <<EOF
+[handler echo]
+type = reflect
+[rule echo]
+interface = $IF_A
+match = udp dport 4243
+handler = echo
+EOF
+	start_daemon d
+	raw_send "$IF_B" "$MAC_A" 50 "$T_DIR/sent1" || fail "raw_send failed"
+	wait_stat '.interfaces[0].queues[0].forward[0].tx_completed' 50
+	ip -n "$NS_A" link del "$IF_A2"
+	raw_send "$IF_B" "$MAC_A" 100 "$T_DIR/sent2" || fail "raw_send failed"
+	expect "daemon alive" "$(kill -0 "$DPID" && echo yes)" yes
+	expect "still echoes (ok bad lost)" "$(echo_client "$IP4_A" 4243 50)" "50 0 0"
+	wait_stat '.handlers[] | select(.name == "fwd") | .packets' 150
+	ctl stats >"$T_DIR/stats.json" || fail "ctl stats failed"
+	local fwd dropped
+	fwd=$(jq '.handlers[] | select(.name == "fwd") | .forwarded' "$T_DIR/stats.json")
+	dropped=$(jq '.handlers[] | select(.name == "fwd") | .dropped' "$T_DIR/stats.json")
+	expect "every packet to fwd forwarded or dropped" "$((fwd + dropped))" 150
+	expect "handed to fwd" "$(jq '.handlers[] | select(.name == "fwd") | .packets' \
+		"$T_DIR/stats.json")" 150
+	# Only what went out before the delete was sent; the rest waits in a dead TX ring.
+	expect "sent (completions)" "$(jq '.interfaces[0].queues[0].forward[0].tx_completed' \
+		"$T_DIR/stats.json")" 50
+	expect "frames on the dead TX ring" "$(jq '.interfaces[0].queues[0].frames.tx' \
+		"$T_DIR/stats.json")" $((fwd - 50))
+	echo "ok: forwarded $fwd, dropped $dropped"
+	stop_daemon d
+	if grep -q "did not come home" "$T_DIR/d.log"; then
+		fail "frames lost: $(grep "did not come home" "$T_DIR/d.log")"
+	fi
 }

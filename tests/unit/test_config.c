@@ -270,12 +270,18 @@ static void test_bad_values(void **state)
 	expect_one("[daemon]\npinned_limit = 10Q\n" IFACE, 2, "pinned_limit",
 		   "neither a size in bytes");
 	expect_one("[daemon]\nlog_level = loud\n" IFACE, 2, "log_level", "not one of error");
+	expect_one("[daemon]\nmetrics = 127.0.0.1\n" IFACE, 2, "metrics", "not ADDRESS:PORT");
+	expect_one("[daemon]\nmetrics = 127.0.0.1:0\n" IFACE, 2, "metrics", "not ADDRESS:PORT");
+	expect_one("[daemon]\nmetrics = 127.0.0.1:65536\n" IFACE, 2, "metrics",
+		   "not ADDRESS:PORT");
+	expect_one("[daemon]\nmetrics = localhost:9464\n" IFACE, 2, "metrics",
+		   "numeric address");
+	expect_one("[daemon]\nmetrics = ::1:9464\n" IFACE, 2, "metrics", "[::1]:9464");
 	expect_one("[daemon]\nuser = no-such-user-xf\n" IFACE, 2, "user", "no user");
-	expect_one("[daemon]\nuser = root\n" IFACE, 2, "user", "not supported yet");
+	expect_one("[daemon]\nuser = root\n" IFACE, 2, "user", "is root; leave the key out");
 	expect_one("[daemon]\ncontrol_socket = /run/"
 		   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 		   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n" IFACE, 2, "control_socket", "longer than 107");
-	expect_one(IFACE "[handler h]\ntype = forward\n", 3, "type", "not available yet");
 	expect_one(IFACE "[handler h]\ntype = pcap\nfile = /tmp/a\nrotate_size = 5X\n", 5,
 		   "rotate_size", "not a size in bytes");
 	expect_one(IFACE "[handler h]\ntype = pcap\nfile = cap.pcap\n", 4, "file",
@@ -323,6 +329,10 @@ static void test_required(void **state)
 	expect_one(IFACE "[handler h]\nfile = /tmp/x\n", 2, "type", "required in [handler h]");
 	expect_one(IFACE "[handler h]\ntype = pcap\n", 2, "file", "required in [handler h]");
 	expect_one(IFACE "[handler h]\ntype = plugin\n", 2, "path", "required in [handler h]");
+	expect_one(IFACE "[handler h]\ntype = forward\n", 2, "interface",
+		   "required in [handler h]");
+	expect_one(IFACE "[handler h]\ntype = count\ninterface = veth1\n", 4, "interface",
+		   "not used by handler type 'count'");
 	expect_one(IFACE "[handler h]\ntype = pcap\nfile =\n", 4, "file", "empty");
 	expect_one("[daemon]\nlog_level = info\n", 0, "", "no [interface NAME] section");
 }
@@ -359,6 +369,69 @@ static void test_cross_checks(void **state)
 	expect_one("[daemon]\npinned_limit = 1M\n" IFACE "frames = 4096\n", 4, "frames",
 		   "above pinned_limit");
 	expect_one(IFACE "cpus = 1000\n", 2, "cpus", "does not exist");
+}
+
+#define FWD_RULE "[rule r]\ninterface = veth0\nmatch = udp\nhandler = f\n"
+
+/* forward: the target is checked against the receiving interface and its queues, and the
+ * interface learns which TX sockets its pollers need. */
+static void test_forward(void **state)
+{
+	struct loaded l;
+
+	(void)state;
+	load(IFACE "queues = 0-1\n[handler f]\ntype = forward\ninterface = veth9\n"
+	     "[handler g]\ntype = forward\ninterface = veth8\n" FWD_RULE
+	     "[rule r2]\ninterface = veth0\nmatch = tcp\nhandler = g\n"
+	     "[rule r3]\ninterface = veth0\nmatch = icmp\nhandler = f\n", &l);
+	dump_errors(&l);
+	assert_int_equal(l.ret, 0);
+	assert_int_equal(l.cfg.handlers[0].type, HT_FORWARD);
+	assert_string_equal(l.cfg.handlers[0].iface, "veth9");
+	assert_int_equal(l.cfg.ifaces[0].nouts, 2);
+	assert_string_equal(l.cfg.ifaces[0].outs[0], "veth9");
+	assert_string_equal(l.cfg.ifaces[0].outs[1], "veth8");
+	unload(&l);
+
+	expect_one(IFACE "[handler f]\ntype = forward\ninterface = veth0\n" FWD_RULE, 8,
+		   "handler", "forwards out of 'veth0', the interface rule 'r' receives on");
+	/* The daemon receives on veth1 queue 0 with another UMEM. */
+	expect_one(IFACE "[interface veth1]\n[handler f]\ntype = forward\ninterface = veth1\n"
+		   FWD_RULE, 9, "handler", "forwards to 'veth1' queue 0, where [interface veth1] "
+		   "receives with its own UMEM");
+	/* Other queues there are fine. */
+	load(IFACE "[interface veth1]\nqueues = 1\n[handler f]\ntype = forward\n"
+	     "interface = veth1\n" FWD_RULE, &l);
+	dump_errors(&l);
+	assert_int_equal(l.ret, 0);
+	assert_int_equal(l.cfg.ifaces[0].nouts, 1);
+	assert_int_equal(l.cfg.ifaces[1].nouts, 0);
+	unload(&l);
+	expect_one(IFACE "[handler f]\ntype = forward\ninterface = a/b\n", 4, "interface",
+		   "not an interface name");
+}
+
+static void test_listen(void **state)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
+	socklen_t len;
+
+	(void)state;
+	assert_int_equal(cfg_parse_listen("127.0.0.1:9464", &ss, &len), 0);
+	assert_int_equal(a4->sin_family, AF_INET);
+	assert_int_equal(ntohs(a4->sin_port), 9464);
+	assert_int_equal(ntohl(a4->sin_addr.s_addr), 0x7f000001);
+	assert_int_equal(len, sizeof(*a4));
+	assert_int_equal(cfg_parse_listen("[::1]:80", &ss, &len), 0);
+	assert_int_equal(a6->sin6_family, AF_INET6);
+	assert_int_equal(ntohs(a6->sin6_port), 80);
+	assert_true(IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr));
+	assert_int_equal(cfg_parse_listen("[::1]", &ss, &len), -EINVAL);
+	assert_int_equal(cfg_parse_listen("[]:80", &ss, &len), -EINVAL);
+	assert_int_equal(cfg_parse_listen("1.2.3.4:80x", &ss, &len), -EINVAL);
+	assert_int_equal(cfg_parse_listen(":80", &ss, &len), -EINVAL);
 }
 
 static void test_syntax(void **state)
@@ -460,6 +533,8 @@ int main(void)
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_cross_checks),
+		cmocka_unit_test(test_forward),
+		cmocka_unit_test(test_listen),
 		cmocka_unit_test(test_syntax),
 		cmocka_unit_test(test_every_error),
 		cmocka_unit_test(test_file_checks),

@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <ini.h>
 #include "config.h"
 
@@ -66,18 +68,72 @@ static int set_abs_path(const struct cfg_key *k, void *field, const char *val, c
 	return set_str(k, field, val, why, len);
 }
 
-/* Reserved: dropping privileges needs libcap, which the daemon does not link yet. */
+/* The user to switch to after setup (privdrop.c); empty: stay. */
 static int set_user(const struct cfg_key *k, void *field, const char *val, char *why,
 		    size_t len)
 {
-	if (*val && !getpwnam(val)) {
+	struct passwd *pw = *val ? getpwnam(val) : NULL;
+
+	if (*val && !pw) {
 		snprintf(why, len, "no user '%s' on this system; create it or leave the key out",
 			 val);
 		return -EINVAL;
 	}
-	if (*val) {
-		snprintf(why, len, "dropping privileges is not supported yet; leave the key out "
-			 "(the daemon keeps running as the user that started it)");
+	if (pw && !pw->pw_uid) {
+		snprintf(why, len, "'%s' is root; leave the key out to keep running as root", val);
+		return -EINVAL;
+	}
+	return set_str(k, field, val, why, len);
+}
+
+int cfg_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[CFG_LISTEN_MAX];
+	const char *colon = strrchr(s, ':');
+	unsigned long port;
+	size_t hl;
+	char *end;
+
+	if (!colon || strlen(s) >= sizeof(host) || !isdigit((unsigned char)colon[1]))
+		return -EINVAL;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno || *end || !port || port > 65535)
+		return -EINVAL;
+	hl = (size_t)(colon - s);
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	memset(ss, 0, sizeof(*ss));
+	if (hl > 2 && host[0] == '[' && host[hl - 1] == ']') {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+		host[hl - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+			return -EINVAL;
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+			return -EINVAL;
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a4);
+	}
+	return 0;
+}
+
+static int set_listen(const struct cfg_key *k, void *field, const char *val, char *why,
+		      size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if (*val && cfg_parse_listen(val, &ss, &sl)) {
+		snprintf(why, len, "'%s' is not ADDRESS:PORT with a numeric address, e.g. "
+			 "127.0.0.1:9464 or [::1]:9464", val);
 		return -EINVAL;
 	}
 	return set_str(k, field, val, why, len);
@@ -251,17 +307,6 @@ static int set_enum(const struct cfg_key *k, void *field, const char *val, char 
 	return -EINVAL;
 }
 
-static int set_handler_type(const struct cfg_key *k, void *field, const char *val, char *why,
-			    size_t len)
-{
-	if (!strcmp(val, "forward")) {
-		snprintf(why, len, "handler type 'forward' is not available yet: it needs a UMEM "
-			 "shared between interfaces; use count, reflect, pcap or plugin");
-		return -EINVAL;
-	}
-	return set_enum(k, field, val, why, len);
-}
-
 /* "0-3,5": a bitmap of @k->max + 1 bits; empty only where the default is empty. */
 static int set_list(const struct cfg_key *k, void *field, const char *val, char *why,
 		    size_t len)
@@ -314,6 +359,15 @@ static int set_ifname(const struct cfg_key *k, void *field, const char *val, cha
 		return -EINVAL;
 	}
 	return set_str(k, field, val, why, len);
+}
+
+/* Empty only as the default of a key that some types require. */
+static int set_ifname_opt(const struct cfg_key *k, void *field, const char *val, char *why,
+			  size_t len)
+{
+	if (!*val && k->dflt && !*k->dflt)
+		return set_str(k, field, val, why, len);
+	return set_ifname(k, field, val, why, len);
 }
 
 static bool valid_name(const char *s)
@@ -372,7 +426,8 @@ static const char *const level_names[] = { "error", "warning", "info", "debug", 
 static const char *const attach_names[] = { "auto", "native", "generic", NULL };
 static const char *const bind_names[] = { "auto", "copy", "zero-copy", NULL };
 static const char *const action_names[] = { "xsk", "pass", "drop", NULL };
-static const char *const type_names[] = { "count", "reflect", "pcap", "plugin", NULL };
+static const char *const type_names[] = { "count", "reflect", "pcap", "plugin", "forward",
+					  NULL };
 
 #define FIELD(k, st, key, f)	k, key, offsetof(st, f), sizeof(((st *)0)->f)
 #define D(f)	FIELD(CFG_DAEMON, struct cfg_daemon, #f, f)
@@ -380,19 +435,21 @@ static const char *const type_names[] = { "count", "reflect", "pcap", "plugin", 
 #define R(f)	FIELD(CFG_RULE, struct cfg_rule, #f, f)
 #define H(f)	FIELD(CFG_HANDLER, struct cfg_handler, #f, f)
 #define T(t)	(1u << (t))
-#define T_ALL	(T(HT_COUNT) | T(HT_REFLECT) | T(HT_PCAP) | T(HT_PLUGIN))
+#define T_ALL	(T(HT_COUNT) | T(HT_REFLECT) | T(HT_PCAP) | T(HT_PLUGIN) | T(HT_FORWARD))
 
 static const struct cfg_key keys[] = {
 	{ D(control_socket), "path", "/run/xskflowd.sock", .set = set_abs_path,
 	  .doc = "unix socket for 'xskflow ctl' (mode 0600)" },
 	{ D(user), "user", "", .set = set_user,
-	  .doc = "run as this user after setup (reserved: not supported yet)" },
+	  .doc = "after setup, run as this user with only the capabilities running needs" },
 	{ D(log_level), "enum", "info", .set = set_enum, .names = level_names,
 	  .doc = "error, warning, info or debug" },
 	{ D(stats_interval), "seconds", "60", .set = set_uint, .min = 0, .max = 86400,
 	  .doc = "log a stats line this often; 0: never" },
 	{ D(pinned_limit), "bytes|%", "25%", .set = set_amount,
 	  .doc = "refuse configs whose UMEMs would pin more than this (bytes or % of RAM)" },
+	{ D(metrics), "addr:port", "", .set = set_listen,
+	  .doc = "serve Prometheus metrics on http://ADDR:PORT/metrics; empty: off" },
 
 	{ I(attach), "enum", "auto", .set = set_enum, .names = attach_names,
 	  .doc = "XDP attach mode: auto (native, else generic), native, generic" },
@@ -431,9 +488,10 @@ static const struct cfg_key keys[] = {
 	{ R(handler), "name", "", .set = set_ref,
 	  .doc = "[handler NAME] for the packets; required with action xsk, refused otherwise" },
 
-	{ H(type), "enum", NULL, .set = set_handler_type, .names = type_names,
+	{ H(type), "enum", NULL, .set = set_enum, .names = type_names,
 	  .flags = CK_REQUIRED, .types = T_ALL,
-	  .doc = "count (count and drop), reflect (echo back), pcap (write a file), plugin" },
+	  .doc = "count (count and drop), reflect (echo back), pcap (write a file), plugin, "
+	  "forward (out of another interface)" },
 	{ H(file), "path", "", .set = set_abs_path, .types = T(HT_PCAP), .req_types = T(HT_PCAP),
 	  .doc = "pcap: file to write; rotated files get .1, .2, ..." },
 	{ H(snaplen), "bytes", "262144", .set = set_uint, .min = 64, .max = 262144,
@@ -449,6 +507,10 @@ static const struct cfg_key keys[] = {
 	  "plugin entry points (include/xskflow/plugin.h)" },
 	{ H(args), "string", "", .set = set_str, .types = T(HT_PLUGIN),
 	  .doc = "plugin: text given to its init function" },
+	{ FIELD(CFG_HANDLER, struct cfg_handler, "interface", iface), "name", "",
+	  .set = set_ifname_opt, .types = T(HT_FORWARD), .req_types = T(HT_FORWARD),
+	  .doc = "forward: interface to transmit out of, on the receiving queue's number; "
+	  "not one the daemon receives on at that queue" },
 };
 
 _Static_assert(ARRAY_SIZE(keys) <= CFG_MAX_KEYS, "raise CFG_MAX_KEYS");
@@ -897,7 +959,8 @@ static void check_required(struct parse *ps, enum cfg_kind kind, size_t idx, con
 			req = true;
 		if (req && !at->key_line[i])
 			perr(ps, at->line, "%s: required in %s", k->name, label);
-		else if (req && k->set == set_abs_path && !(at->refused & (1ull << i)) &&
+		else if (req && (k->set == set_abs_path || k->set == set_ifname_opt) &&
+			 !(at->refused & (1ull << i)) &&
 			 !*((char *)section_at(ps->cfg, kind, idx) + k->off))
 			perr(ps, at->key_line[i], "%s: empty; %s needs it", k->name, label);
 		/* Handler keys that the handler's type does not read are mistakes. */
@@ -920,6 +983,11 @@ static unsigned int line_of(const struct cfg_where *at, enum cfg_kind kind, cons
 	unsigned int l = at->key_line[key_index(kind, key)];
 
 	return l ? l : at->line;
+}
+
+unsigned int config_daemon_line(const struct config *cfg, const char *key)
+{
+	return line_of(&cfg->daemon.at, CFG_DAEMON, key);
 }
 
 static void check_ifaces(struct parse *ps)
@@ -984,6 +1052,44 @@ static void check_handlers(struct parse *ps)
 	}
 }
 
+/* A rule of @ifc sends packets to forward handler @h: its pollers will each own a TX socket
+ * on (h->iface, their queue) sharing their UMEM, so the frames go out without a copy. */
+static void check_forward(struct parse *ps, const struct cfg_rule *r, struct cfg_iface *ifc,
+			  const struct cfg_handler *h)
+{
+	const struct cfg_iface *t = config_iface(ps->cfg, h->iface);
+	unsigned int hline = line_of(&r->at, CFG_RULE, "handler");
+
+	if (!*h->iface)
+		return;		/* reported as required */
+	if (!strcmp(h->iface, ifc->name)) {
+		perr(ps, hline, "handler: [handler %s] forwards out of '%s', the interface rule "
+		     "'%s' receives on; use a reflect handler to send packets back", h->name,
+		     h->iface, r->name);
+		return;
+	}
+	for (unsigned int q = 0; t && q < CFG_MAX_QUEUES; q++) {
+		if (cfg_bit(ifc->queues, q) && cfg_bit(t->queues, q)) {
+			/* One UMEM per (interface, queue): a frame received on ours could not
+			 * be sent there without a copy. */
+			perr(ps, hline, "handler: [handler %s] forwards to '%s' queue %u, where "
+			     "[interface %s] receives with its own UMEM; forward to an interface "
+			     "or queue the daemon does not receive on", h->name, h->iface, q,
+			     t->name);
+			return;
+		}
+	}
+	for (unsigned int i = 0; i < ifc->nouts; i++)
+		if (!strcmp(ifc->outs[i], h->iface))
+			return;
+	if (ifc->nouts == CFG_MAX_OUTS) {
+		perr(ps, hline, "handler: [interface %s] already forwards to %d interfaces, the "
+		     "most it can", ifc->name, CFG_MAX_OUTS);
+		return;
+	}
+	snprintf(ifc->outs[ifc->nouts++], IF_NAMESIZE, "%s", h->iface);
+}
+
 static void check_rules(struct parse *ps)
 {
 	struct config *cfg = ps->cfg;
@@ -1030,6 +1136,10 @@ static void check_rules(struct parse *ps)
 			else
 				r->handler_idx = (int)(h - cfg->handlers);
 		}
+		if (r->iface_idx >= 0 && r->handler_idx >= 0 &&
+		    cfg->handlers[r->handler_idx].type == HT_FORWARD)
+			check_forward(ps, r, &cfg->ifaces[r->iface_idx],
+				      &cfg->handlers[r->handler_idx]);
 	}
 }
 

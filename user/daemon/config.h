@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/un.h>
 #include <xskflow/xskflow.h>
 
@@ -19,6 +20,8 @@
 #define CFG_MAX_QUEUES	256		/* the steering program's XSKMAP size */
 #define CFG_SUN_PATH	sizeof(((struct sockaddr_un *)0)->sun_path)
 #define CFG_ARGS_MAX	512
+#define CFG_LISTEN_MAX	64		/* "[v6 address]:port" */
+#define CFG_MAX_OUTS	8		/* interfaces one interface forwards to */
 
 enum cfg_kind {
 	CFG_DAEMON,
@@ -40,6 +43,7 @@ enum handler_type {
 	HT_REFLECT,
 	HT_PCAP,
 	HT_PLUGIN,
+	HT_FORWARD,
 	HT_TYPES,
 };
 
@@ -57,6 +61,7 @@ struct cfg_daemon {
 	enum log_level log_level;
 	unsigned int stats_interval;		/* seconds; 0: no periodic stats line */
 	unsigned long long pinned_limit;	/* bytes (a % is resolved when parsed) */
+	char metrics[CFG_LISTEN_MAX];		/* HOST:PORT for Prometheus; empty: off */
 };
 
 struct cfg_iface {
@@ -73,6 +78,10 @@ struct cfg_iface {
 	bool need_wakeup, hugepages, multi_buffer;
 	__u8 cpus[CFG_MAX_CPUS / 8];		/* bitmap; empty: no pinning */
 	unsigned int ncpus;
+	/* Derived from the rules: interfaces its packets are forwarded to. Each poller of
+	 * this interface owns a TX socket on each of them, on its own UMEM. */
+	char outs[CFG_MAX_OUTS][IF_NAMESIZE];
+	unsigned int nouts;
 };
 
 struct cfg_rule {
@@ -99,6 +108,8 @@ struct cfg_handler {
 	/* plugin */
 	char path[PATH_MAX];
 	char args[CFG_ARGS_MAX];
+	/* forward */
+	char iface[IF_NAMESIZE];
 };
 
 struct config {
@@ -129,11 +140,17 @@ void cfg_errors_free(struct cfg_errors *errs);
 const struct cfg_iface *config_iface(const struct config *cfg, const char *name);
 const struct cfg_handler *config_handler(const struct config *cfg, const char *name);
 
+/* The line of a [daemon] key (that of the section when the key is not written). */
+unsigned int config_daemon_line(const struct config *cfg, const char *key);
+
 bool cfg_bit(const __u8 *map, unsigned int i);
 const char *handler_type_str(enum handler_type t);
 const char *log_level_str(enum log_level l);
 /* Queue list as written canonically ("0-3,5"). */
 void cfg_format_list(const __u8 *map, unsigned int nbits, char *buf, size_t len);
+
+/* "198.18.0.1:9464" or "[::1]:9464" (numeric) into a socket address. Returns 0 or -EINVAL. */
+int cfg_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len);
 
 /* The key table as text (name, section, type, default, meaning), for 'xskflowd --keys'. */
 void config_print_keys(FILE *f);

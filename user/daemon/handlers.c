@@ -12,6 +12,7 @@ static const struct handler_ops *const types[HT_TYPES] = {
 	[HT_REFLECT] = &reflect_ops,
 	[HT_PCAP] = &pcap_ops,
 	[HT_PLUGIN] = &plugin_ops,
+	[HT_FORWARD] = &forward_ops,
 };
 
 struct handler *handler_open(const struct cfg_handler *conf, char *err, size_t len)
@@ -57,7 +58,8 @@ bool handler_same(const struct cfg_handler *a, const struct cfg_handler *b)
 	return !strcmp(a->name, b->name) && a->type == b->type && !strcmp(a->file, b->file) &&
 	       a->snaplen == b->snaplen && a->rotate_size == b->rotate_size &&
 	       a->rotate_count == b->rotate_count && a->compress == b->compress &&
-	       !strcmp(a->path, b->path) && !strcmp(a->args, b->args);
+	       !strcmp(a->path, b->path) && !strcmp(a->args, b->args) &&
+	       !strcmp(a->iface, b->iface);
 }
 
 json_object *handler_stats(struct handler *h)
@@ -88,4 +90,20 @@ static void count_burst(struct handler *h, const struct xskflowd_ctx *ctx,
 const struct handler_ops count_ops = {
 	.type = HT_COUNT,
 	.burst = count_burst,
+};
+
+/* ---- forward: the poller transmits the frames out of its TX socket on the target
+ * interface (see run_forward() in poller.c); burst is never called ---- */
+
+static void forward_stats(struct handler *h, json_object *o)
+{
+	json_object_object_add(o, "interface", json_object_new_string(h->conf.iface));
+	json_object_object_add(o, "forwarded", json_object_new_uint64(atomic_load(&h->forwarded)));
+	json_object_object_add(o, "dropped", json_object_new_uint64(atomic_load(&h->fwd_dropped)));
+}
+
+const struct handler_ops forward_ops = {
+	.type = HT_FORWARD,
+	.burst = count_burst,
+	.stats = forward_stats,
 };

@@ -18,6 +18,7 @@
 struct daemon {
 	struct runtime rt;
 	struct ctl *ctl;
+	struct metrics *metrics;
 	int sfd, tfd;
 	bool debug;
 	char config[PATH_MAX];
@@ -80,6 +81,25 @@ static void log_running(struct daemon *d)
 		 ctl_path(d->ctl));
 }
 
+/* A new metrics address: listen there first; on failure keep serving the old one. */
+static void metrics_switch(struct daemon *d)
+{
+	const char *addr = d->rt.cfg.daemon.metrics;
+	struct metrics *m = NULL;
+	char err[512];
+
+	if (*addr) {
+		m = metrics_open(addr, &d->rt, err, sizeof(err));
+		if (!m) {
+			log_err("reload: %s; metrics stay %s%s", err, d->metrics ? "on " : "off",
+				metrics_addr(d->metrics));
+			return;
+		}
+	}
+	metrics_close(d->metrics);
+	d->metrics = m;
+}
+
 static json_object *reload(struct daemon *d, const char *why)
 {
 	json_object *o = json_object_new_object(), *a = json_object_new_array();
@@ -94,6 +114,19 @@ static json_object *reload(struct daemon *d, const char *why)
 	if (ret) {
 		for (size_t i = 0; i < errs.n; i++)
 			log_err("%s", errs.msg[i]);
+	} else if (strcmp(cfg.daemon.user, d->rt.cfg.daemon.user)) {
+		/* Dropped privileges do not come back. */
+		char msg[PATH_MAX + 256];
+
+		ret = -EPERM;
+		snprintf(msg, sizeof(msg), "%s:%u: user: changed from '%s' to '%s'; restart the "
+			 "daemon to apply", d->config, config_daemon_line(&cfg, "user"),
+			 d->rt.cfg.daemon.user,
+			 cfg.daemon.user);
+		log_err("%s", msg);
+		errs.msg = calloc(1, sizeof(*errs.msg));
+		if (errs.msg && (errs.msg[0] = strdup(msg)))
+			errs.n = 1;
 	} else {
 		xf_set_pin_limit(cfg.daemon.pinned_limit);
 		ret = runtime_apply(&d->rt, &cfg, &errs);
@@ -118,6 +151,8 @@ static json_object *reload(struct daemon *d, const char *why)
 				log_err("reload: %s; still listening on %s", err, old_sock);
 			}
 		}
+		if (strcmp(metrics_addr(d->metrics), d->rt.cfg.daemon.metrics))
+			metrics_switch(d);
 		log_info("reload done");
 		log_running(d);
 	}
@@ -163,7 +198,8 @@ static void run(struct daemon *d)
 			{ .fd = d->sfd, .events = POLLIN },
 			{ .fd = d->tfd, .events = POLLIN },
 		};
-		int n = 2 + ctl_pollfds(d->ctl, fds + 2, MAX_POLLFDS - 2);
+		int nm = metrics_pollfd(d->metrics, &fds[2]);
+		int n = 2 + nm + ctl_pollfds(d->ctl, fds + 2 + nm, MAX_POLLFDS - 2 - nm);
 
 		if (poll(fds, n, 1000) < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
@@ -187,7 +223,9 @@ static void run(struct daemon *d)
 			if (read(d->tfd, &ticks, sizeof(ticks)) == sizeof(ticks))
 				runtime_log_stats(&d->rt);
 		}
-		ctl_serve(d->ctl, fds + 2, n - 2, on_request, d);
+		/* Also without events: it expires idle connections. */
+		metrics_serve(d->metrics);
+		ctl_serve(d->ctl, fds + 2 + nm, n - 2 - nm, on_request, d);
 	}
 }
 
@@ -246,6 +284,11 @@ int main(int argc, char **argv)
 	/* The library's guard follows the config (XSKFLOW_PIN_LIMIT still overrides it). */
 	xf_set_pin_limit(cfg.daemon.pinned_limit);
 
+	if (*cfg.daemon.user && privdrop_check(cfg.daemon.user, d.config,
+					       cfg.daemon.control_socket, err, sizeof(err))) {
+		log_err("%s", err);
+		goto out;
+	}
 	d.sfd = signals_block();
 	d.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (d.sfd < 0 || d.tfd < 0) {
@@ -257,16 +300,34 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
+	/* Pollers start after the privilege drop: they inherit this thread's capabilities. */
+	d.rt.hold_pollers = true;
 	if (runtime_apply(&d.rt, &cfg, &errs)) {
 		log_err("cannot start; nothing is left attached");
 		goto out;
 	}
+	/* Bound before the drop, like the control socket. */
+	if (*d.rt.cfg.daemon.metrics) {
+		d.metrics = metrics_open(d.rt.cfg.daemon.metrics, &d.rt, err, sizeof(err));
+		if (!d.metrics) {
+			log_err("%s", err);
+			goto out;
+		}
+	}
+	if (*d.rt.cfg.daemon.user &&
+	    privdrop(d.rt.cfg.daemon.user, &d.rt, ctl_path(d.ctl), err, sizeof(err))) {
+		log_err("%s", err);
+		goto out;
+	}
+	if (runtime_start_pollers(&d.rt))
+		goto out;
 	timer_arm(d.tfd, d.rt.cfg.daemon.stats_interval);
 	log_running(&d);
 	run(&d);
 	ret = 0;
 out:
 	/* Reverse order: no more requests, then pollers, sockets, programs, memory. */
+	metrics_close(d.metrics);
 	ctl_close(d.ctl);
 	runtime_stop(&d.rt);
 	config_free(&cfg);

@@ -76,6 +76,48 @@ static void run_handler(struct rt_port *p, struct handler *h, struct xf_pkt *pkt
 	atomic_fetch_add_explicit(&h->tx, ntxed, relaxed);
 }
 
+static struct rt_out *port_out(struct rt_port *p, const char *ifname)
+{
+	for (unsigned int i = 0; i < p->nouts; i++)
+		if (!strcmp(p->outs[i].ifname, ifname))
+			return &p->outs[i];
+	return NULL;
+}
+
+/* Forward: the descriptors go into the target's TX ring with the addresses they were
+ * received at, in the same UMEM, so the payload is never copied. What finds no room is
+ * dropped (counted), never held: the RX side must keep its frames moving. */
+static void run_forward(struct rt_port *p, struct handler *h, struct xf_pkt *pkts,
+			const unsigned int *which, unsigned int n, struct xf_pkt *drop,
+			unsigned int *ndrop)
+{
+	struct rt_out *o = port_out(p, h->conf.iface);
+	unsigned long long bytes = 0, sent_bytes = 0;
+	struct xf_pkt out[XFD_BURST];
+	unsigned int sent = 0;
+
+	for (unsigned int k = 0; k < n; k++) {
+		out[k] = pkts[which[k]];
+		bytes += out[k].len;
+	}
+	/* No socket for the target only while a reload is switching tables. */
+	if (o)
+		sent = xf_port__tx(o->port, out, n);
+	for (unsigned int k = 0; k < sent; k++)
+		sent_bytes += out[k].len;
+	for (unsigned int k = sent; k < n; k++)
+		drop[(*ndrop)++] = out[k];
+	if (o) {
+		atomic_fetch_add_explicit(&o->tx_packets, sent, relaxed);
+		atomic_fetch_add_explicit(&o->tx_bytes, sent_bytes, relaxed);
+		atomic_fetch_add_explicit(&o->tx_full, n - sent, relaxed);
+	}
+	atomic_fetch_add_explicit(&h->packets, n, relaxed);
+	atomic_fetch_add_explicit(&h->bytes, bytes, relaxed);
+	atomic_fetch_add_explicit(&h->forwarded, sent, relaxed);
+	atomic_fetch_add_explicit(&h->fwd_dropped, n - sent, relaxed);
+}
+
 /* The rule of @d that sends this packet to a handler, or -1. */
 static int lookup(const struct dispatch *d, const struct xf_pkt *pk, __u32 queue)
 {
@@ -137,7 +179,10 @@ static void process(struct rt_port *p, const struct dispatch *cur, const struct 
 			m++;
 			hs[j] = NULL;
 		}
-		run_handler(p, h, pkts, hp, which, m, tx, &ntx, drop, &ndrop);
+		if (h->conf.type == HT_FORWARD)
+			run_forward(p, h, pkts, which, m, drop, &ndrop);
+		else
+			run_handler(p, h, pkts, hp, which, m, tx, &ntx, drop, &ndrop);
 	}
 	sent = ntx ? xf_port__tx(p->port, tx, ntx) : 0;
 	for (unsigned int i = 0; i < sent; i++)
@@ -155,6 +200,17 @@ static void process(struct rt_port *p, const struct dispatch *cur, const struct 
 	atomic_fetch_add_explicit(&p->tx_bytes, tx_bytes, relaxed);
 	if (unclassified)
 		atomic_fetch_add_explicit(&p->unclassified, unclassified, relaxed);
+}
+
+static void complete_all(struct rt_port *p)
+{
+	xf_port__complete(p->port);
+	for (unsigned int i = 0; i < p->nouts; i++) {
+		unsigned int n = xf_port__complete(p->outs[i].port);
+
+		if (n)
+			atomic_fetch_add_explicit(&p->outs[i].tx_completed, n, relaxed);
+	}
 }
 
 static void publish_frames(struct rt_port *p)
@@ -196,7 +252,7 @@ void *poller_main(void *arg)
 			process(p, d, alt, pkts, n);
 		else
 			atomic_fetch_add(&p->rx_empty, 1);
-		xf_port__complete(p->port);
+		complete_all(p);
 		publish_frames(p);
 		atomic_fetch_add(&p->epoch, 1);
 		if (!n) {
@@ -209,8 +265,8 @@ void *poller_main(void *arg)
 			}
 		}
 	}
-	/* Frames still in the TX ring come home when the socket is closed. */
-	xf_port__complete(p->port);
+	/* Frames still in the TX rings come home when the sockets are closed. */
+	complete_all(p);
 	publish_frames(p);
 	atomic_store(&p->exited, true);
 	return NULL;

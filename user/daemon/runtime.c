@@ -89,11 +89,77 @@ static void port_stop(struct rt_port *p)
 		pthread_join(p->thread, NULL);
 	}
 	/* Teardown order: out of the XSKMAP and closed, then the memory. */
+	for (unsigned int i = 0; i < p->nouts; i++)
+		xf_port__destroy(p->outs[i].port);
 	xf_port__destroy(p->port);
-	if (p->umem && xf_umem__destroy(p->umem))
-		log_warn("interface '%s' queue %u: UMEM still in use, not freed",
-			 p->ifc->conf.name, p->queue);
+	if (p->umem) {
+		__u32 home = xf_umem__free_frames(p->umem), all = xf_umem__frame_count(p->umem);
+
+		/* With every socket closed, every frame is back in the pool. */
+		if (home != all)
+			log_warn("interface '%s' queue %u: %u of %u frames did not come home",
+				 p->ifc->conf.name, p->queue, all - home, all);
+		if (xf_umem__destroy(p->umem))
+			log_warn("interface '%s' queue %u: UMEM still in use, not freed",
+				 p->ifc->conf.name, p->queue);
+	}
 	free(p);
+}
+
+/* The TX sockets of forward handlers: same queue on the target, same UMEM (and so the
+ * UMEM's bind mode), no RX ring and no steering there. */
+static int ports_out(struct rt_port *p, struct cfg_errors *errs)
+{
+	const struct cfg_iface *c = &p->ifc->conf;
+	char why[ERR_LEN] = "";
+
+	for (unsigned int i = 0; i < c->nouts; i++) {
+		struct rt_out *o = &p->outs[i];
+
+		snprintf(o->ifname, sizeof(o->ifname), "%s", c->outs[i]);
+		xfd_log_capture(why, sizeof(why));
+		XF_OPTS(xf_port_opts, po, .queue = p->queue, .bind = c->bind,
+			.rx_size = XF_PORT_NO_RING, .tx_size = c->ring_size,
+			.no_need_wakeup = !c->need_wakeup);
+		o->port = xf_port__create(o->ifname, p->umem, &po);
+		xfd_log_capture(NULL, 0);
+		if (!o->port) {
+			add_err(errs, "[interface %s] queue %u: forward to '%s': %s", c->name,
+				p->queue, o->ifname, *why ? as_config_advice(why) : strerror(errno));
+			return -ENODEV;
+		}
+		p->nouts++;
+		log_dbg("interface '%s' queue %u: forwards out of '%s' queue %u, same UMEM",
+			c->name, p->queue, o->ifname, p->queue);
+	}
+	return 0;
+}
+
+static int poller_start(struct rt_port *p, struct cfg_errors *errs)
+{
+	int err = pthread_create(&p->thread, NULL, poller_main, p);
+
+	if (err) {
+		add_err(errs, "[interface %s] queue %u: cannot start the poller thread: %s",
+			p->ifc->conf.name, p->queue, strerror(err));
+		return -err;
+	}
+	p->started = true;
+	return 0;
+}
+
+int runtime_start_pollers(struct runtime *rt)
+{
+	struct cfg_errors errs = {};
+	int err = 0;
+
+	rt->hold_pollers = false;
+	for (size_t i = 0; i < rt->n_ifaces && !err; i++)
+		for (unsigned int q = 0; q < CFG_MAX_QUEUES && !err; q++)
+			if (rt->ifaces[i]->ports[q] && !rt->ifaces[i]->ports[q]->started)
+				err = poller_start(rt->ifaces[i]->ports[q], &errs);
+	cfg_errors_free(&errs);
+	return err;
 }
 
 static struct rt_port *port_start(struct rt_iface *ifc, __u32 q, struct dispatch *d,
@@ -139,13 +205,10 @@ static struct rt_port *port_start(struct rt_iface *ifc, __u32 q, struct dispatch
 			*why ? as_config_advice(why) : strerror(errno));
 		goto err;
 	}
-	err = pthread_create(&p->thread, NULL, poller_main, p);
-	if (err) {
-		add_err(errs, "[interface %s] queue %u: cannot start the poller thread: %s",
-			c->name, q, strerror(err));
+	if (ports_out(p, errs))
 		goto err;
-	}
-	p->started = true;
+	if (!ifc->rt->hold_pollers && poller_start(p, errs))
+		goto err;
 	log_dbg("interface '%s' queue %u: socket bound in %s mode, poller started%s%s%s", c->name,
 		 q, xf_bind_mode_str(xf_port__bind_mode(p->port)),
 		 p->cpu >= 0 ? " on a pinned CPU" : "", xf_port__fallback(p->port, 0) ? "; " : "",
@@ -221,6 +284,17 @@ static void iface_free(struct rt_iface *ifc)
 	free(ifc);
 }
 
+/* The TX sockets to forward targets are made with the ports. */
+static bool outs_same(const struct cfg_iface *a, const struct cfg_iface *b)
+{
+	if (a->nouts != b->nouts)
+		return false;
+	for (unsigned int i = 0; i < a->nouts; i++)
+		if (strcmp(a->outs[i], b->outs[i]))
+			return false;
+	return true;
+}
+
 /* Settings that need the sockets (or the program) re-created when they change. */
 static bool iface_compatible(const struct cfg_iface *a, const struct cfg_iface *b)
 {
@@ -228,7 +302,8 @@ static bool iface_compatible(const struct cfg_iface *a, const struct cfg_iface *
 	       a->frames == b->frames && a->headroom == b->headroom &&
 	       a->ring_size == b->ring_size && a->need_wakeup == b->need_wakeup &&
 	       a->busy_poll == b->busy_poll && a->busy_poll_budget == b->busy_poll_budget &&
-	       a->hugepages == b->hugepages && a->multi_buffer == b->multi_buffer;
+	       a->hugepages == b->hugepages && a->multi_buffer == b->multi_buffer &&
+	       outs_same(a, b);
 }
 
 static bool rule_same(const struct rt_rule *old, const struct cfg_rule *c, struct handler *h)
@@ -379,12 +454,14 @@ static int make_plans(struct apply *a)
 	return 0;
 }
 
-static struct rt_iface *iface_new(const struct cfg_iface *c)
+static struct rt_iface *iface_new(struct runtime *rt, const struct cfg_iface *c)
 {
 	struct rt_iface *ifc = calloc(1, sizeof(*ifc));
 
-	if (ifc)
+	if (ifc) {
+		ifc->rt = rt;
 		ifc->conf = *c;
+	}
 	return ifc;
 }
 
@@ -395,7 +472,7 @@ static int start_new(struct apply *a)
 		struct plan *pl = &a->plans[i];
 
 		if (pl->kind == PLAN_NEW) {
-			pl->ifc = iface_new(pl->conf);
+			pl->ifc = iface_new(a->rt, pl->conf);
 			if (!pl->ifc) {
 				add_err(a->errs, "[interface %s]: out of memory", pl->conf->name);
 				return -ENOMEM;
@@ -428,7 +505,7 @@ static int restart_changed(struct apply *a)
 		log_info("interface '%s': settings changed, restarting its sockets", pl->conf->name);
 		iface_halt(pl->old);
 		pl->old_halted = true;
-		pl->ifc = iface_new(pl->conf);
+		pl->ifc = iface_new(a->rt, pl->conf);
 		if (!pl->ifc) {
 			add_err(a->errs, "[interface %s]: out of memory", pl->conf->name);
 			return -ENOMEM;
@@ -895,6 +972,29 @@ static json_object *fallbacks_json(const struct xf_steer *s, const struct xf_por
 	return a;
 }
 
+static json_object *outs_json(struct rt_port *p)
+{
+	json_object *a = json_object_new_array();
+
+	for (unsigned int i = 0; i < p->nouts; i++) {
+		struct rt_out *out = &p->outs[i];
+		json_object *o = json_object_new_object();
+		struct xf_xdp_stats xs = {};
+
+		xf_port__xdp_stats(out->port, &xs);
+		json_object_object_add(o, "interface", j_str(out->ifname));
+		json_object_object_add(o, "bind_mode",
+				       j_str(xf_bind_mode_str(xf_port__bind_mode(out->port))));
+		json_object_object_add(o, "tx_packets", j_u64(atomic_load(&out->tx_packets)));
+		json_object_object_add(o, "tx_bytes", j_u64(atomic_load(&out->tx_bytes)));
+		json_object_object_add(o, "tx_completed", j_u64(atomic_load(&out->tx_completed)));
+		json_object_object_add(o, "tx_ring_full", j_u64(atomic_load(&out->tx_full)));
+		json_object_object_add(o, "tx_invalid_descs", j_u64(xs.tx_invalid_descs));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 static json_object *port_json(struct rt_port *p)
 {
 	json_object *o = json_object_new_object(), *x = json_object_new_object();
@@ -929,6 +1029,7 @@ static json_object *port_json(struct rt_port *p)
 	json_object_object_add(fr, "app", j_u64(atomic_load(&p->fc_app)));
 	json_object_object_add(fr, "tx", j_u64(atomic_load(&p->fc_tx)));
 	json_object_object_add(o, "frames", fr);
+	json_object_object_add(o, "forward", outs_json(p));
 	return o;
 }
 

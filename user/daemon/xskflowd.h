@@ -55,6 +55,7 @@ struct handler {
 	void *priv;
 	atomic_ullong packets, bytes;	/* handed to the handler */
 	atomic_ullong tx;		/* it asked to transmit */
+	atomic_ullong forwarded, fwd_dropped;	/* forward: sent out, or no room (dropped) */
 };
 
 /* Returns the handler or NULL with a message in @err. */
@@ -64,7 +65,7 @@ void handler_close(struct handler *h);
 bool handler_same(const struct cfg_handler *a, const struct cfg_handler *b);
 json_object *handler_stats(struct handler *h);
 
-extern const struct handler_ops count_ops, reflect_ops, pcap_ops, plugin_ops;
+extern const struct handler_ops count_ops, reflect_ops, pcap_ops, plugin_ops, forward_ops;
 
 /* reflect.c, exposed for tests of the checksum code: rewrite one frame into its reply.
  * Returns 0, or -EPROTONOSUPPORT for what reflect does not answer. */
@@ -95,12 +96,24 @@ struct dispatch {
 
 struct rt_iface;
 
+/* A TX-only socket on (another interface, the poller's queue) on the poller's UMEM: frames
+ * received here leave there as they are. Driven by the poller alone. */
+struct rt_out {
+	char ifname[IF_NAMESIZE];
+	struct xf_port *port;
+	atomic_ullong tx_packets, tx_bytes;	/* put on its TX ring */
+	atomic_ullong tx_completed;	/* sent: the kernel gave the frame back */
+	atomic_ullong tx_full;		/* to forward, but the TX ring was full: dropped */
+};
+
 struct rt_port {
 	struct rt_iface *ifc;
 	__u32 queue;
 	int cpu;			/* -1: not pinned */
 	struct xf_umem *umem;
 	struct xf_port *port;
+	struct rt_out outs[CFG_MAX_OUTS];	/* one per forward target of the interface */
+	unsigned int nouts;
 	pthread_t thread;
 	bool started;
 	atomic_bool stop;
@@ -116,6 +129,7 @@ struct rt_port {
 };
 
 struct rt_iface {
+	struct runtime *rt;
 	struct cfg_iface conf;
 	struct xf_steer *steer;
 	struct rt_port *ports[CFG_MAX_QUEUES];
@@ -131,12 +145,17 @@ struct runtime {
 	double started;
 	unsigned int reloads, reload_failures;
 	int barrier_fd[2];		/* see steering_barrier(); -1 until first used */
+	bool hold_pollers;		/* ports are made but their threads wait for
+					 * runtime_start_pollers() (the privilege drop) */
 };
 
 /* runtime_apply - make @rt run @cfg (taken over on success): everything on the first call,
  * on later calls only what changed. On failure everything that ran keeps running, @cfg is
  * left to the caller and every reason is in @errs. Returns 0 or -errno. */
 int runtime_apply(struct runtime *rt, struct config *cfg, struct cfg_errors *errs);
+/* runtime_start_pollers - start the threads of ports made while hold_pollers was set, and
+ * clear it. Returns 0 or -errno (the caller stops everything). */
+int runtime_start_pollers(struct runtime *rt);
 /* runtime_stop - stop pollers, close sockets, detach programs, free UMEMs, close handlers. */
 void runtime_stop(struct runtime *rt);
 json_object *runtime_status(struct runtime *rt);
@@ -151,6 +170,29 @@ void dispatch_free(struct dispatch *d);
 void *poller_main(void *arg);
 
 double xfd_now(void);
+
+/* ---- privdrop.c: [daemon] user ---- */
+
+/* privdrop - after setup and before any poller starts: give the control socket and the
+ * pins to @user, switch to its uid and gids, keep only the capabilities running needs.
+ * Returns 0, or -errno with one line in @err. */
+int privdrop(const char *user, struct runtime *rt, const char *ctl_sock, char *err, size_t len);
+/* privdrop_check - before setup: can @user do after the drop what the daemon will ask of
+ * it (remove the control socket, re-read @config)? Returns 0, or -errno with one line. */
+int privdrop_check(const char *user, const char *config, const char *ctl_sock, char *err,
+		   size_t len);
+
+/* ---- metrics.c: [daemon] metrics, Prometheus text served by libmicrohttpd ---- */
+
+struct metrics;
+/* Listen on @addr (HOST:PORT). NULL with one line in @err. */
+struct metrics *metrics_open(const char *addr, struct runtime *rt, char *err, size_t len);
+void metrics_close(struct metrics *m);
+const char *metrics_addr(const struct metrics *m);	/* "" for NULL */
+/* The fd the control loop polls (returns 1), or 0 when @m is NULL. */
+int metrics_pollfd(struct metrics *m, struct pollfd *fd);
+/* Serve what is ready; never blocks. */
+void metrics_serve(struct metrics *m);
 
 /* ---- ctlsock.c: the control socket ---- */
 
