@@ -24,18 +24,49 @@ struct xf_port_opts {
 	__u32 busy_poll_usecs;	/* SO_BUSY_POLL; 0: off */
 	__u32 busy_poll_budget;	/* SO_BUSY_POLL_BUDGET; 0: kernel default */
 	bool prefer_busy_poll;	/* SO_PREFER_BUSY_POLL */
+	bool multi_buffer;	/* XDP_USE_SG: packets larger than a frame arrive and leave as
+				 * chains of frames (xf_pkt.options); without it the kernel
+				 * drops them and counts them in rx_dropped */
 	size_t : 0;
 };
 
 #define XF_PORT_NO_RING ((__u32)-1)
 #define XF_PORT_SLOTS 8		/* sockets per queue the steering program can tell apart */
 
-/* A packet (or a frame to fill for TX). @data points into the UMEM. */
+/* A packet (or a frame to fill for TX). @data points into the UMEM. On a multi-buffer
+ * port a packet may be a chain of these, one per frame: every segment but the last has
+ * XF_PKT_CONTD set, and the chain is received, sent and released as one unit. */
 struct xf_pkt {
-	__u64 addr;		/* UMEM offset of the packet's first byte */
-	__u32 len;
+	__u64 addr;		/* UMEM offset of the segment's first byte */
+	__u32 len;		/* bytes in this segment */
+	__u32 options;		/* XF_PKT_CONTD; read only on multi-buffer ports */
 	void *data;
 };
+
+#define XF_PKT_CONTD	(1u << 0)	/* more segments of this packet follow (XDP_PKT_CONTD) */
+/* Most segments a received packet can have in copy mode (the kernel's MAX_SKB_FRAGS plus
+ * the head); pass at least this many to xf_port__rx on a multi-buffer port. */
+#define XF_PKT_MAX_SEGS	18
+
+/* xf_pkt__segs - segments of the packet that starts at @pkts[0], looking at most @n far.
+ * Returns 0 when the chain is not complete within @n. */
+static inline unsigned int xf_pkt__segs(const struct xf_pkt *pkts, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (!(pkts[i].options & XF_PKT_CONTD))
+			return i + 1;
+	return 0;
+}
+
+/* xf_pkt__len - total bytes of a packet of @nsegs segments. */
+static inline __u32 xf_pkt__len(const struct xf_pkt *pkts, unsigned int nsegs)
+{
+	__u32 len = 0;
+
+	for (unsigned int i = 0; i < nsegs; i++)
+		len += pkts[i].len;
+	return len;
+}
 
 /* xf_port__create - create and bind an AF_XDP socket, negotiating the bind mode, and fill
  * the fill ring. Several ports may share one UMEM: on the same queue (told apart by their
@@ -53,7 +84,9 @@ XF_API struct xf_port *xf_port__create(const char *ifname, struct xf_umem *umem,
 XF_API void xf_port__destroy(struct xf_port *port);
 
 /* xf_port__rx - take up to @max received packets (the application now owns them) and top
- * up the fill ring. Returns the number taken. */
+ * up the fill ring. Returns the number taken. On a multi-buffer port the count is of
+ * segments and only whole chains are taken (a chain never straddles two calls): @max
+ * must be at least XF_PKT_MAX_SEGS. */
 XF_API unsigned int xf_port__rx(struct xf_port *port, struct xf_pkt *pkts, unsigned int max);
 
 /* xf_port__release - give packets back to the free pool (from xf_port__rx or
@@ -66,7 +99,9 @@ XF_API void xf_port__release(struct xf_port *port, const struct xf_pkt *pkts, un
 XF_API unsigned int xf_port__tx_alloc(struct xf_port *port, struct xf_pkt *pkts, unsigned int n);
 
 /* xf_port__tx - submit packets to send (set @len first). Returns how many were queued;
- * the rest stay with the application. Wakes the kernel when it asks to be woken. */
+ * the rest stay with the application. Wakes the kernel when it asks to be woken. On a
+ * multi-buffer port @options is passed on (XF_PKT_CONTD chains frames into one packet)
+ * and only whole chains are queued; elsewhere it is ignored. */
 XF_API unsigned int xf_port__tx(struct xf_port *port, const struct xf_pkt *pkts, unsigned int n);
 
 /* xf_port__complete - take sent frames back from the completion ring to the pool,
@@ -120,6 +155,8 @@ XF_API enum xf_bind_mode xf_port__bind_mode(const struct xf_port *port);
 XF_API const char *xf_port__fallback(const struct xf_port *port, size_t i);
 XF_API int xf_port__fd(const struct xf_port *port);
 XF_API bool xf_port__need_wakeup(const struct xf_port *port);
+/* Whether the socket was bound with XDP_USE_SG (multi-buffer). */
+XF_API bool xf_port__multi_buffer(const struct xf_port *port);
 
 #ifdef __cplusplus
 }
