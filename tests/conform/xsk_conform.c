@@ -33,6 +33,7 @@
 #define CF_NAME "xsk_conform"
 #define CF_BURST 64
 #define CF_MAX_FRAME 1514	/* MTU 1500 plus the Ethernet header */
+#define CF_MAX_JUMBO PAT_MAX_JUMBO	/* MTU 9000 plus the Ethernet header */
 #define CF_MAX_PORTS 4
 #define CF_MAX_STEERS 2
 #define CF_MAX_UMEMS 2
@@ -53,7 +54,7 @@ struct opts {
 	int family;
 	struct in6_addr local_ip, peer_ip;
 	uint16_t sport, dport, sport2, dport2;
-	bool q2_tx;
+	bool q2_tx, multi_buffer, unaligned;
 };
 
 static struct opts o;
@@ -384,12 +385,13 @@ static void stream_init(struct stream *s, const char *who, const struct flow *f)
 static void stream_check(struct stream *s, const uint8_t *d, unsigned int len)
 {
 	unsigned int off = ETH_HLEN + l3_len(s->flow.family) + sizeof(struct udphdr);
-	uint8_t want[CF_MAX_FRAME];
+	static __thread uint8_t want[CF_MAX_JUMBO];
+	unsigned int max = o.multi_buffer ? CF_MAX_JUMBO : CF_MAX_FRAME;
 	uint32_t seq;
 
-	if (len < pat_min_frame(s->flow.family) || len > CF_MAX_FRAME)
+	if (len < pat_min_frame(s->flow.family) || len > max)
 		fail("%s: packet %lu has length %u, outside %u..%u", s->who,
-		     (unsigned long)s->pkts, len, pat_min_frame(s->flow.family), CF_MAX_FRAME);
+		     (unsigned long)s->pkts, len, pat_min_frame(s->flow.family), max);
 	if (memcmp(d + off, PAT_MAGIC, 4))
 		fail("%s: packet %lu (length %u) is not a test frame of this flow", s->who,
 		     (unsigned long)s->pkts, len);
@@ -461,7 +463,8 @@ static void steer_down(struct xf_steer *s)
 static struct xf_umem *umem_up(unsigned int frames)
 {
 	XF_OPTS(xf_umem_opts, uo, .frame_size = o.frame_size, .frame_count = frames,
-		.headroom = o.headroom, .fill_size = o.fill_size, .comp_size = o.comp_size);
+		.headroom = o.headroom, .fill_size = o.fill_size, .comp_size = o.comp_size,
+		.flags = o.unaligned ? XF_UMEM_F_UNALIGNED : 0);
 	struct xf_umem *u;
 	int i;
 
@@ -491,7 +494,7 @@ static struct xf_port *port_up(const char *ifname, struct xf_umem *u, unsigned i
 		.rx_size = (dirs & RX) ? o.rx_size : XF_PORT_NO_RING,
 		.tx_size = (dirs & TX) ? o.tx_size : XF_PORT_NO_RING,
 		.busy_poll_usecs = o.busy_poll, .busy_poll_budget = o.busy_poll ? 64 : 0,
-		.prefer_busy_poll = o.busy_poll > 0);
+		.prefer_busy_poll = o.busy_poll > 0, .multi_buffer = o.multi_buffer);
 	struct xf_port *p;
 	int i;
 
@@ -510,6 +513,9 @@ static struct xf_port *port_up(const char *ifname, struct xf_umem *u, unsigned i
 		     xf_bind_mode_str(xf_port__bind_mode(p)));
 	if (!xf_port__need_wakeup(p))
 		fail("need_wakeup is off by default");
+	if (xf_port__multi_buffer(p) != o.multi_buffer)
+		fail("port on '%s': multi-buffer %s, asked %s", ifname,
+		     xf_port__multi_buffer(p) ? "on" : "off", o.multi_buffer ? "on" : "off");
 	return p;
 }
 
@@ -675,6 +681,7 @@ struct cport {
 	struct xf_port *port;
 	struct xf_umem *umem;
 	struct stream st;
+	uint64_t chains;	/* packets that came as more than one segment */
 };
 
 /* Where copy mode puts a received packet: after the UMEM headroom and the kernel's
@@ -698,6 +705,43 @@ static void check_rx_pkt(struct cport *cp, const struct xf_pkt *p)
 	stream_check(&cp->st, p->data, p->len);
 }
 
+/* A multi-buffer packet: every segment where a single packet would be (each frame the
+ * fill ring gave starts its data after the headrooms), every segment but the last full,
+ * and the reassembled frame byte-exact. */
+static void check_rx_chain(struct cport *cp, const struct xf_pkt *p, unsigned int nsegs)
+{
+	static __thread uint8_t whole[CF_MAX_JUMBO];
+	__u32 room = xf_umem__frame_size(cp->umem) - xf_umem__headroom(cp->umem) -
+		     XDP_PACKET_HEADROOM;
+	unsigned int len;
+
+	if (nsegs == 1) {
+		check_rx_pkt(cp, p);
+		return;
+	}
+	for (unsigned int i = 0; i < nsegs; i++) {
+		__u32 fs = xf_umem__frame_size(cp->umem);
+		__u64 off = p[i].addr % fs;
+
+		if (i + 1 < nsegs && p[i].len != room)
+			fail("%s: segment %u of %u has %u bytes; all but the last must be full (%u)",
+			     cp->who, i, nsegs, p[i].len, room);
+		if (!p[i].len)
+			fail("%s: segment %u of %u is empty", cp->who, i, nsegs);
+		if (off != xf_umem__headroom(cp->umem) + XDP_PACKET_HEADROOM || off + p[i].len > fs ||
+		    p[i].data != (uint8_t *)xf_umem__area(cp->umem) + p[i].addr)
+			fail("%s: segment %u of %u at addr %llu (offset %llu) len %u is not where "
+			     "a received buffer starts", cp->who, i, nsegs,
+			     (unsigned long long)p[i].addr, (unsigned long long)off, p[i].len);
+	}
+	len = pat_gather(whole, sizeof(whole), p, nsegs);
+	if (!len)
+		fail("%s: a chain of %u segments is longer than %u bytes", cp->who, nsegs,
+		     CF_MAX_JUMBO);
+	stream_check(&cp->st, whole, len);
+	cp->chains++;
+}
+
 static void cport_init(struct cport *cp, const char *who, struct xf_port *p,
 		       struct xf_umem *u, const struct flow *f)
 {
@@ -712,12 +756,21 @@ static void cport_init(struct cport *cp, const char *who, struct xf_port *p,
 static unsigned int rx_burst_max(struct cport *cp, uint64_t max)
 {
 	struct xf_pkt pk[CF_BURST];
-	unsigned int n = xf_port__rx(cp->port, pk, max < CF_BURST ? (unsigned int)max : CF_BURST);
+	unsigned int n, pkts = 0, segs;
 
-	for (unsigned int i = 0; i < n; i++)
-		check_rx_pkt(cp, &pk[i]);
+	/* Multi-buffer: the count is of segments, and whole chains only come. */
+	if (xf_port__multi_buffer(cp->port) || max > CF_BURST)
+		max = CF_BURST;
+	n = xf_port__rx(cp->port, pk, (unsigned int)max);
+	for (unsigned int i = 0; i < n; i += segs, pkts++) {
+		segs = xf_pkt__segs(&pk[i], n - i);
+		if (!segs)
+			fail("%s: xf_port__rx handed out a chain without its last segment",
+			     cp->who);
+		check_rx_chain(cp, &pk[i], segs);
+	}
 	xf_port__release(cp->port, pk, n);
-	return n;
+	return pkts;
 }
 
 static unsigned int rx_burst(struct cport *cp)
@@ -992,6 +1045,7 @@ struct txgen {
 	struct flow flow;
 	uint32_t sent, count, rng;
 	uint32_t bad;		/* invalid descriptors in our own frames: they complete too */
+	uint64_t extra_segs;	/* segments after the first of each chain: they complete too */
 	bool loose;		/* hook descriptors may complete: do not count completions */
 	double start;
 	uint64_t completed;
@@ -1102,9 +1156,9 @@ static void tx_drain(struct txgen *t)
 		xf_port__poll(t->port, true, 1);
 	}
 	tx_reap(t);
-	if (!t->loose && t->completed != (uint64_t)t->sent + t->bad)
-		fail("%lu completions for %u frames sent and %u invalid",
-		     (unsigned long)t->completed, t->sent, t->bad);
+	if (!t->loose && t->completed != (uint64_t)t->sent + t->bad + t->extra_segs)
+		fail("%lu completions for %u packets sent (%lu more segments) and %u invalid",
+		     (unsigned long)t->completed, t->sent, (unsigned long)t->extra_segs, t->bad);
 }
 
 /* Send the whole stream, waiting with poll(POLLOUT) when the ring is full. */
@@ -2108,6 +2162,124 @@ static int case_fork(void)
 
 /* ---- main ---- */
 
+
+/* ---- multi-buffer ---- */
+
+/* mb_rx: jumbo frames (MTU 9000) received as chains: each segment where a received buffer
+ * starts, all but the last full, the reassembled frame byte-exact and in order. Every
+ * counter stays 0. */
+static int case_mb_rx(void)
+{
+	char r0[64];
+	const char *rules[] = { r0 };
+	struct xf_steer *s;
+	struct xf_umem *u;
+	struct cport cp;
+	struct flow in;
+
+	if (!o.multi_buffer)
+		fail("needs --multi-buffer");
+	rule_text(r0, sizeof(r0), o.dport, 0);
+	flows(o.ifname, &in, NULL);
+	s = steer_up(o.ifname, rules, 1);
+	u = umem_up(o.frames);
+	cport_init(&cp, "rx", port_up(o.ifname, u, o.queue, 0, s, RX), u, &in);
+	ready();
+	rx_until(&cp, 1, (uint64_t[]){ o.count });
+	rx_quiet(&cp, 1, 0.05);
+	stats_expect(cp.port, "rx", STATS(0));
+	rule_hits(s, 0, o.count);
+	if (!cp.chains)
+		fail("no packet came as a chain: the sizes do not need multi-buffer");
+	sum_add(" packets=%lu chains=%lu bytes=%lu", (unsigned long)cp.st.pkts,
+		(unsigned long)cp.chains, (unsigned long)cp.st.bytes);
+	teardown(o.ifname, NULL);
+	return 0;
+}
+
+/* One packet of the stream in a chain of frames. The frame is built whole and cut every
+ * @cut bytes, so segments end anywhere in their frames, not only where a frame is full.
+ * Returns the segments (0: not enough free frames; the size is drawn again next time). */
+static unsigned int tx_chain(struct txgen *t, struct xf_pkt *seg, unsigned int cut)
+{
+	static uint8_t whole[CF_MAX_JUMBO];
+	uint32_t rng = t->rng;
+	unsigned int len = txgen_len(t), n = (len + cut - 1) / cut, got;
+
+	if (n > XF_PKT_MAX_SEGS)
+		fail("a %u-byte frame cut every %u bytes needs %u segments", len, cut, n);
+	got = xf_port__tx_alloc(t->port, seg, n);
+	if (got < n) {
+		xf_port__release(t->port, seg, got);
+		t->rng = rng;
+		return 0;
+	}
+	pat_build(whole, len, &t->flow, t->sent);
+	for (unsigned int i = 0, off = 0; i < n; i++, off += cut) {
+		seg[i].len = len - off < cut ? len - off : cut;
+		seg[i].options = i + 1 < n ? XF_PKT_CONTD : 0;
+		memcpy(seg[i].data, whole + off, seg[i].len);
+	}
+	return n;
+}
+
+/* Send one chain; on a full ring it goes back to the pool and is rebuilt later. */
+static bool tx_chain_send(struct txgen *t, unsigned int cut)
+{
+	struct xf_pkt seg[XF_PKT_MAX_SEGS];
+	uint32_t rng = t->rng;
+	unsigned int n = tx_chain(t, seg, cut);
+
+	if (!n)
+		return false;
+	if (xf_port__tx(t->port, seg, n) != n) {
+		xf_port__release(t->port, seg, n);
+		t->rng = rng;
+		return false;
+	}
+	t->sent++;
+	t->extra_segs += n - 1;
+	return true;
+}
+
+/* mb_tx: the stream sent as chains, cut at varying points; the peer reassembles and checks
+ * every frame. Every segment completes. */
+static int case_mb_tx(void)
+{
+	struct xf_umem *u;
+	struct flow out;
+	struct txgen t;
+	struct xf_port *p;
+	__u32 room;
+	double end;
+
+	if (!o.multi_buffer)
+		fail("needs --multi-buffer");
+	p = tx_setup(&u, &out);
+	room = o.frame_size - o.headroom;
+	ready();
+	txgen_init(&t, p, u, &out, o.count);
+	end = deadline();
+	while (t.sent < t.count) {
+		tx_reap(&t);
+		if (now() > end)
+			fail("sent %u of %u within %.0f s %s", t.sent, t.count, o.timeout, diag(p));
+		if (!txgen_due(&t)) {
+			sleep_s(0.0005);
+			continue;
+		}
+		/* Cut at a full frame, or up to 1500 bytes short of one. */
+		if (!tx_chain_send(&t, room - (t.sent % 6) * 300))
+			xf_port__poll(p, true, 1);
+	}
+	tx_drain(&t);
+	stats_expect(p, "tx", STATS([ST_TX_EMPTY] = ST_ANY));
+	sum_add(" sent=%u segments=%lu completed=%lu", t.sent,
+		(unsigned long)(t.sent + t.extra_segs), (unsigned long)t.completed);
+	teardown(o.ifname, NULL);
+	return 0;
+}
+
 struct ccase {
 	const char *name;
 	int (*fn)(void);
@@ -2133,6 +2305,8 @@ static const struct ccase cases[] = {
 	{ "bidi", case_bidi, "one socket sends and receives at once" },
 	{ "teardown", case_teardown, "create and destroy everything in a loop" },
 	{ "fork", case_fork, "fork() while receiving: the UMEM is not inherited" },
+	{ "mb_rx", case_mb_rx, "multi-buffer: jumbo frames received as chains" },
+	{ "mb_tx", case_mb_tx, "multi-buffer: jumbo frames sent as chains cut anywhere" },
 };
 
 static void usage(FILE *f)
@@ -2142,7 +2316,7 @@ static void usage(FILE *f)
 		   "  --frame-size 2048|4096 --frames N --headroom N --fill-size N --comp-size N\n"
 		   "  --rx-size N --tx-size N --peer-mac MAC --local-ip IP --peer-ip IP\n"
 		   "  --sport P --dport P --sport2 P --dport2 P --fwd-mac MAC --vlan ID\n"
-		   "  --iters N --busy-poll USECS --q2-tx\n"
+		   "  --iters N --busy-poll USECS --q2-tx --multi-buffer --unaligned\n"
 		   "Prints one key=value summary line; exits 1 with a one-line reason on any "
 		   "violation.\ncases:\n");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -2167,7 +2341,7 @@ static void parse(int argc, char **argv)
 {
 	enum { O_MODE = 256, O_FS, O_FRAMES, O_HR, O_FILL, O_COMP, O_RXS, O_TXS, O_RATE,
 	       O_PMAC, O_LIP, O_PIP, O_SPORT, O_DPORT, O_SPORT2, O_DPORT2, O_FMAC, O_VLAN,
-	       O_ITERS, O_BUSY, O_Q2TX };
+	       O_ITERS, O_BUSY, O_Q2TX, O_MB, O_UNALIGNED };
 	static const struct option lo[] = {
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "frame-size", required_argument, NULL, O_FS },
@@ -2190,6 +2364,8 @@ static void parse(int argc, char **argv)
 		{ "iters", required_argument, NULL, O_ITERS },
 		{ "busy-poll", required_argument, NULL, O_BUSY },
 		{ "q2-tx", no_argument, NULL, O_Q2TX },
+		{ "multi-buffer", no_argument, NULL, O_MB },
+		{ "unaligned", no_argument, NULL, O_UNALIGNED },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -2224,9 +2400,9 @@ static void parse(int argc, char **argv)
 			dash = strchr(optarg, '-');
 			if (dash)
 				*dash = '\0';
-			o.size_min = o.size_max = num("-s", optarg, 60, CF_MAX_FRAME);
+			o.size_min = o.size_max = num("-s", optarg, 60, CF_MAX_JUMBO);
 			if (dash)
-				o.size_max = num("-s", dash + 1, o.size_min, CF_MAX_FRAME);
+				o.size_max = num("-s", dash + 1, o.size_min, CF_MAX_JUMBO);
 			break;
 		case 't': o.timeout = num("-t", optarg, 1, 3600); break;
 		case O_MODE:
@@ -2272,12 +2448,19 @@ static void parse(int argc, char **argv)
 		case O_ITERS: o.iters = num("--iters", optarg, 1, 100000); break;
 		case O_BUSY: o.busy_poll = num("--busy-poll", optarg, 0, 1000000); break;
 		case O_Q2TX: o.q2_tx = true; break;
+		case O_MB: o.multi_buffer = true; break;
+		case O_UNALIGNED: o.unaligned = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
 	}
 	if (optind != argc || !o.ifname) {
 		usage(stderr);
+		exit(2);
+	}
+	if (o.size_max > CF_MAX_FRAME && !o.multi_buffer) {
+		fprintf(stderr, CF_NAME ": -s: frames above %d bytes need --multi-buffer\n",
+			CF_MAX_FRAME);
 		exit(2);
 	}
 }

@@ -398,3 +398,51 @@ cf_fork() {
 
 test_conform_fork_native() { cf_fork native; }
 test_conform_fork_generic() { cf_fork generic; }
+
+# ---- multi-buffer: jumbo frames on veths with MTU 9000 ----
+
+CF_MB_N=1000	# jumbo frames per stream: every chain of them fits the peers' rings at once
+
+cf_jumbo_lab() {
+	lab_up "$@"
+	ip -n "$NS_A" link set dev "$IF_A" mtu 9000 || fail "cannot set MTU 9000 on $IF_A"
+	ip -n "$NS_B" link set dev "$IF_B" mtu 9000 || fail "cannot set MTU 9000 on $IF_B"
+}
+
+# cf_mb_rx MODE FRAME_SIZE: b sends jumbo frames as chains, a receives them as chains.
+# 2048-byte frames hold 1792 bytes of a received packet: a 9014-byte frame is 6 segments.
+cf_mb_rx() {
+	cf_jumbo_lab
+	cf_start r a mb_rx -i "$IF_A" --mode "$1" --frame-size "$2" --frames 16384 \
+		--fill-size 8192 --rx-size 8192 --multi-buffer -n $CF_MB_N $(cf_peer_b)
+	local pid=$CF_PID
+	cf_send "$IF_B" "$MAC_A" $CF_MB_N 60-9014 --multi-buffer $(cf_rate "$1")
+	cf_end r "$pid"
+	expect "packets" "$(cf_kv r packets)" $CF_MB_N
+	[ "$(cf_kv r chains)" -gt $((CF_MB_N / 2)) ] || fail "only $(cf_kv r chains) chains"
+	no_xdp "$NS_A" "$IF_A"
+}
+
+test_conform_mb_rx_4k_native() { cf_mb_rx native 4096; }
+test_conform_mb_rx_4k_generic() { cf_mb_rx generic 4096; }
+test_conform_mb_rx_2k_native() { cf_mb_rx native 2048; }
+test_conform_mb_rx_2k_generic() { cf_mb_rx generic 2048; }
+
+# cf_mb_tx MODE: a sends chains cut at varying points, b reassembles and checks them.
+cf_mb_tx() {
+	cf_jumbo_lab
+	(exec scripts/lab.sh exec "$LAB_ID" b "$XF" recv -i "$IF_B" --mode "$1" --multi-buffer \
+		--frame-size 4096 --frames 16384 --ring-size 8192 -n $CF_MB_N -t 30 --verify \
+		--json) >"$T_DIR/rb.json" 2>"$T_DIR/rb.err" &
+	RECV_PID=$!
+	wait_for "$T_DIR/rb.err" "receiving on" 15
+	cf_run t mb_tx -i "$IF_A" --mode "$1" --multi-buffer -n $CF_MB_N -s 60-9014 \
+		$(cf_peer_b) $(cf_rate "$1")
+	cf_recv_check rb $CF_MB_N "$1"
+	[ "$(jget "$T_DIR/rb.json" .chained)" -gt $((CF_MB_N / 2)) ] ||
+		fail "b got only $(jget "$T_DIR/rb.json" .chained) chained packets"
+	no_xdp "$NS_A" "$IF_A"
+}
+
+test_conform_mb_tx_native() { cf_mb_tx native; }
+test_conform_mb_tx_generic() { cf_mb_tx generic; }
