@@ -94,7 +94,7 @@ XF_API unsigned int xf_port__rx(struct xf_port *port, struct xf_pkt *pkts, unsig
 XF_API void xf_port__release(struct xf_port *port, const struct xf_pkt *pkts, unsigned int n);
 
 /* xf_port__tx_alloc - take up to @n free frames to build packets in. Each comes with
- * @data at the frame start plus headroom and @len = the room available.
+ * @data at the frame start plus headroom, @len = the room available and @options 0.
  * Returns the number allocated. */
 XF_API unsigned int xf_port__tx_alloc(struct xf_port *port, struct xf_pkt *pkts, unsigned int n);
 

@@ -2280,6 +2280,126 @@ static int case_mb_tx(void)
 	return 0;
 }
 
+/* A chain for mb_tx_bad: a pattern frame of @len bytes cut into @n equal segments (the
+ * last takes the rest); segment @bad (if < n) gets an impossible length. */
+static void bad_chain(struct txgen *t, struct xf_pkt *seg, unsigned int n, unsigned int len,
+		      unsigned int bad, uint32_t seq)
+{
+	static uint8_t whole[CF_MAX_JUMBO];
+	unsigned int cut = len / n;
+
+	if (xf_port__tx_alloc(t->port, seg, n) != n)
+		fail("no %u free frames with nothing in flight", n);
+	pat_build(whole, len, &t->flow, seq);
+	for (unsigned int i = 0; i < n; i++) {
+		seg[i].len = i + 1 < n ? cut : len - cut * i;
+		memcpy(seg[i].data, whole + cut * i, seg[i].len);
+		seg[i].options = i + 1 < n ? XF_PKT_CONTD : 0;
+		if (i == bad)
+			seg[i].len = o.frame_size + 1;	/* beyond its frame */
+	}
+}
+
+/* Queue a chain through the public API with nothing else in flight, and wait until every
+ * frame of it is back from the kernel. Returns the tx_invalid_descs it added. */
+static uint64_t chain_alone(struct txgen *t, const struct xf_pkt *seg, unsigned int n)
+{
+	uint64_t before[ST_N], after[ST_N];
+
+	tx_drain(t);
+	stats_read(t->port, before);
+	if (xf_port__tx(t->port, seg, n) != n)
+		fail("the TX ring refused a whole chain of %u with nothing in flight", n);
+	t->extra_segs += n;	/* every descriptor completes, valid or not */
+	xf_port__poll(t->port, true, 10);
+	tx_drain(t);
+	stats_read(t->port, after);
+	/* Pace on from here: a burst of everything "due" during the pause would overflow
+	 * the peer's veth ring (256 entries), a loss this case is not about. */
+	if (o.rate)
+		t->start = now() - (double)t->sent / o.rate;
+	return after[ST_TX_INVALID] - before[ST_TX_INVALID];
+}
+
+/* mb_tx_bad: malformed chains among a valid stream. Each must be dropped whole (the peer
+ * sees none of its bytes and the stream stays in order), counted in tx_invalid_descs as
+ * the kernel defines, and every frame must come home through the completion ring:
+ *  - an invalid descriptor in the middle of a chain,
+ *  - a chain one descriptor longer than the kernel takes (MAX_SKB_FRAGS + 1),
+ *  and, as controls, a chain of exactly the maximum length (sent), and a chain whose last
+ *  descriptor still says "more follows", which xf_port__tx refuses to queue; the hidden
+ *  hook queues it last, and the kernel must keep it to itself until the socket closes. */
+static int case_mb_tx_bad(void)
+{
+	struct xf_pkt seg[XF_PKT_MAX_SEGS + 2];
+	struct xf_umem *u;
+	struct flow out;
+	struct txgen t;
+	struct xf_port *p;
+	uint64_t inv_mid, inv_long, inv_max, v[ST_N];
+	unsigned int max = XF_PKT_MAX_SEGS;
+
+	if (!o.multi_buffer)
+		fail("needs --multi-buffer");
+	p = tx_setup(&u, &out);
+	ready();
+	txgen_init(&t, p, u, &out, o.count);
+
+	/* A third of the stream, then an invalid descriptor in the middle of a chain. */
+	t.count = o.count / 3;
+	tx_all(&t, false);
+	bad_chain(&t, seg, 3, 3000, 1, 0xbad00001);
+	inv_mid = chain_alone(&t, seg, 3);
+
+	/* A chain one longer than the maximum, then one of exactly the maximum. */
+	t.count = 2 * o.count / 3;
+	tx_all(&t, false);
+	bad_chain(&t, seg, max + 1, 64 * (max + 1), max + 1, 0xbad00002);
+	inv_long = chain_alone(&t, seg, max + 1);
+	bad_chain(&t, seg, max, 64 * max, max, t.sent);
+	inv_max = chain_alone(&t, seg, max);
+	t.sent++;
+	t.extra_segs -= 1;
+
+	/* The rest of the stream. */
+	t.count = o.count;
+	tx_all(&t, false);
+
+	/* A chain that never ends: the public API will not queue it. */
+	bad_chain(&t, seg, 2, 200, 2, 0xbad00003);
+	seg[1].options = XF_PKT_CONTD;
+	if (xf_port__tx(p, seg, 2) != 0)
+		fail("xf_port__tx queued a chain whose last segment has XF_PKT_CONTD");
+	for (unsigned int i = 0; i < 2; i++)
+		if (xf_port_tx_raw_opts(p, seg[i].addr, seg[i].len, seg[i].options, i == 1))
+			fail("the TX ring refused a raw descriptor with nothing in flight");
+	xf_port__poll(p, true, 10);
+	sleep_s(0.1);
+	if (xf_port__complete(p) || frames_in_tx(p))
+		fail("completions for a chain that never ended");
+	stats_read(p, v);
+	sum_add(" sent=%u inv_mid=%lu inv_long=%lu inv_max=%lu completed=%lu", t.sent,
+		(unsigned long)inv_mid, (unsigned long)inv_long, (unsigned long)inv_max,
+		(unsigned long)t.completed);
+	/* The kernel drops a malformed chain whole and counts every descriptor of it. */
+	if (inv_mid != 3 || inv_long != max + 1 || inv_max)
+		fail("tx_invalid_descs rose by %lu for a 3-descriptor chain with a bad middle "
+		     "(expected 3), by %lu for %u descriptors (expected %u), by %lu for %u "
+		     "(expected 0)", (unsigned long)inv_mid, (unsigned long)inv_long, max + 1,
+		     max + 1, (unsigned long)inv_max, max);
+	stats_expect(p, "tx", STATS([ST_TX_INVALID] = 3 + max + 1, [ST_TX_EMPTY] = ST_ANY));
+	/* The dangling chain's frames were never handed over through the library: they are
+	 * the application's; once the socket is closed nothing can touch them. */
+	port_down(p);
+	{
+		__u64 addrs[2] = { seg[0].addr, seg[1].addr };
+
+		xf_umem_pool_put(u, addrs, 2, XF_PLACE(XF_PLACE_APP, 0));
+	}
+	teardown(o.ifname, NULL);
+	return 0;
+}
+
 struct ccase {
 	const char *name;
 	int (*fn)(void);
@@ -2307,6 +2427,7 @@ static const struct ccase cases[] = {
 	{ "fork", case_fork, "fork() while receiving: the UMEM is not inherited" },
 	{ "mb_rx", case_mb_rx, "multi-buffer: jumbo frames received as chains" },
 	{ "mb_tx", case_mb_tx, "multi-buffer: jumbo frames sent as chains cut anywhere" },
+	{ "mb_tx_bad", case_mb_tx_bad, "multi-buffer: malformed TX chains among valid frames" },
 };
 
 static void usage(FILE *f)

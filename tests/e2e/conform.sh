@@ -446,3 +446,23 @@ cf_mb_tx() {
 
 test_conform_mb_tx_native() { cf_mb_tx native; }
 test_conform_mb_tx_generic() { cf_mb_tx generic; }
+
+# Malformed chains among a stream of valid frames: b sees exactly the valid ones, in order,
+# and nothing of the chain left dangling at the end (b runs until a has closed its socket).
+cf_mb_tx_bad() {
+	cf_jumbo_lab
+	(exec scripts/lab.sh exec "$LAB_ID" b "$XF" recv -i "$IF_B" --mode "$1" --multi-buffer \
+		--frame-size 4096 --frames 16384 --ring-size 8192 -t 60 --verify \
+		--json) >"$T_DIR/rb.json" 2>"$T_DIR/rb.err" &
+	RECV_PID=$!
+	wait_for "$T_DIR/rb.err" "receiving on" 15
+	cf_run t mb_tx_bad -i "$IF_A" --mode "$1" --multi-buffer -n 1500 -s 60-1500 \
+		$(cf_peer_b) $(cf_rate "$1")
+	kill -INT "$RECV_PID"
+	cf_recv_check rb 1500 "$1"
+	expect "tx_invalid_descs" "$(cf_kv t tx.tx_invalid_descs)" 22
+	no_xdp "$NS_A" "$IF_A"
+}
+
+test_conform_mb_tx_bad_native() { cf_mb_tx_bad native; }
+test_conform_mb_tx_bad_generic() { cf_mb_tx_bad generic; }

@@ -518,6 +518,7 @@ unsigned int xf_port__tx_alloc(struct xf_port *p, struct xf_pkt *pkts, unsigned 
 
 			pk->addr = addrs[i] + u->headroom;
 			pk->len = u->frame_size - u->headroom;
+			pk->options = 0;
 			pk->data = xsk_umem__get_data(u->area, pk->addr);
 		}
 		done += got;
