@@ -2400,6 +2400,51 @@ static int case_mb_tx_bad(void)
 	return 0;
 }
 
+/* mb_fill_short: a UMEM of --frames frames, all in the fill ring, an RX ring not read, and
+ * -N jumbo frames of -s bytes that need S segments each. The kernel takes a packet
+ * only when the fill ring has a buffer for every segment of it: the first frames/S land as
+ * whole chains, every later one is dropped whole (rx_dropped), and no chain is ever left
+ * without its end on the RX ring. */
+static int case_mb_fill_short(void)
+{
+	char r0[64];
+	const char *rules[] = { r0 };
+	struct xf_ring_occupancy occ;
+	struct xf_steer *s;
+	struct xf_umem *u;
+	struct cport cp;
+	struct flow in;
+	__u32 room = o.frame_size - o.headroom - XDP_PACKET_HEADROOM;
+	unsigned int segs = (o.size_min + room - 1) / room, fit = o.frames / segs;
+	uint64_t v[ST_N];
+
+	if (!o.multi_buffer || o.size_min != o.size_max || o.frames % segs == 0)
+		fail("needs --multi-buffer, one -s size, and --frames not a multiple of the %u "
+		     "segments a packet takes", segs);
+	rule_text(r0, sizeof(r0), o.dport, 0);
+	flows(o.ifname, &in, NULL);
+	s = steer_up(o.ifname, rules, 1);
+	u = umem_up(o.frames);
+	cport_init(&cp, "rx", port_up(o.ifname, u, o.queue, 0, s, RX), u, &in);
+	ready();
+	wait_steered(s, o.count2);
+	xf_port__rings(cp.port, &occ);
+	stats_read(cp.port, v);
+	sum_add(" segs=%u ring_rx=%u ring_fill=%u", segs, occ.rx, occ.fill);
+	if (occ.rx != fit * segs || occ.fill != o.frames - fit * segs)
+		fail("rings after %u packets of %u segments: rx %u (expected %u), fill %u "
+		     "(expected %u: too few for another packet, left alone)", o.count2, segs,
+		     occ.rx, fit * segs, occ.fill, o.frames - fit * segs);
+	stats_expect(cp.port, "rx", STATS([ST_RX_DROPPED] = o.count2 - fit,
+					  [ST_FILL_EMPTY] = ST_ANY));
+	rx_until(&cp, 1, (uint64_t[]){ fit });
+	rx_quiet(&cp, 1, 0.05);
+	if (cp.chains != fit)
+		fail("%lu of %u packets came as chains", (unsigned long)cp.chains, fit);
+	teardown(o.ifname, NULL);
+	return 0;
+}
+
 struct ccase {
 	const char *name;
 	int (*fn)(void);
@@ -2427,6 +2472,7 @@ static const struct ccase cases[] = {
 	{ "fork", case_fork, "fork() while receiving: the UMEM is not inherited" },
 	{ "mb_rx", case_mb_rx, "multi-buffer: jumbo frames received as chains" },
 	{ "mb_tx", case_mb_tx, "multi-buffer: jumbo frames sent as chains cut anywhere" },
+	{ "mb_fill_short", case_mb_fill_short, "multi-buffer: fill ring short of a whole chain" },
 	{ "mb_tx_bad", case_mb_tx_bad, "multi-buffer: malformed TX chains among valid frames" },
 };
 

@@ -466,3 +466,19 @@ cf_mb_tx_bad() {
 
 test_conform_mb_tx_bad_native() { cf_mb_tx_bad native; }
 test_conform_mb_tx_bad_generic() { cf_mb_tx_bad generic; }
+
+# An 8-frame UMEM, all in the fill ring, not read while 20 frames of 9014 bytes (3 segments
+# of 4096-byte frames each) arrive: 2 land whole, 18 are dropped whole, 2 buffers stay.
+cf_mb_fill_short() {
+	cf_jumbo_lab
+	cf_start r a mb_fill_short -i "$IF_A" --mode "$1" --multi-buffer --frames 8 -s 9014 \
+		-N 20 $(cf_peer_b)
+	local pid=$CF_PID
+	cf_send "$IF_B" "$MAC_A" 20 9014 --multi-buffer $(cf_rate "$1")
+	cf_end r "$pid"
+	expect "rx_dropped" "$(cf_kv r rx.rx_dropped)" 18
+	expect "packets" "$(cf_kv r ring_rx)" 6
+}
+
+test_conform_mb_fill_short_native() { cf_mb_fill_short native; }
+test_conform_mb_fill_short_generic() { cf_mb_fill_short generic; }
