@@ -2445,6 +2445,114 @@ static int case_mb_fill_short(void)
 	return 0;
 }
 
+/* ---- unaligned chunk mode ---- */
+
+/* A descriptor for un_descs: in frame @frame at offset @off (may run past the frame), with
+ * @hi (if not 0) moved into the upper 16 bits the way the kernel encodes offsets. */
+struct udesc {
+	const char *what;
+	bool valid;
+	bool raw;		/* outside every frame: through the hidden hook, unaccounted */
+	__u64 frame, off;
+	__u32 len;
+	__u16 hi;
+};
+
+/* Own every frame [first, last] so that a descriptor across them touches nothing else. */
+static unsigned int grab_span(struct txgen *t, __u64 first, __u64 last, struct xf_pkt *held)
+{
+	unsigned int n = 0;
+
+	for (__u64 f = first; f <= last && f < o.frames; f++)
+		held[n++] = grab_frame(t, f * o.frame_size);
+	return n;
+}
+
+/* un_descs: what unaligned chunk mode allows that aligned mode does not (a packet at any
+ * offset, across a page, across a frame, with the offset encoded in the upper 16 bits,
+ * ending at the UMEM's last byte) and what it still refuses (past the UMEM's end, directly
+ * or through the encoded offset; longer than a frame; empty), among a valid stream. Valid
+ * ones arrive at the peer in order and byte-exact; invalid ones count in tx_invalid_descs;
+ * every frame comes home. */
+static int case_un_descs(void)
+{
+	__u64 fs = o.frame_size;
+	const struct udesc ud[] = {
+		{ "at an odd offset", true, false, 3, 1, 1000, 0 },
+		{ "across a 4 KiB page boundary", true, false, 1, 500, 1000, 0 },
+		{ "across a frame boundary", true, false, 5, fs - 100, 1000, 0 },
+		{ "offset 64 encoded in the upper 16 bits", true, false, 7, 0, 1000, 64 },
+		{ "ending at the UMEM's last byte", true, false, o.frames - 1, fs - 1000, 1000, 0 },
+		{ "across the end of the UMEM", false, false, o.frames - 1, fs - 32, 64, 0 },
+		{ "encoded offset past the end of the UMEM", false, true, o.frames - 1, fs - 100,
+		  64, 200 },
+		{ "longer than a frame", false, false, 9, 0, (__u32)fs + 1, 0 },
+		{ "len 0", false, false, 11, 0, 0, 0 },
+	};
+	unsigned int nud = sizeof(ud) / sizeof(ud[0]), k = 0, invalid = 0;
+	struct xf_pkt held[4];
+	struct xf_umem *u;
+	struct flow out;
+	struct txgen t;
+	struct xf_port *p;
+	double end;
+
+	if (!o.unaligned || o.headroom || o.frames < 16 || fs > 4096 - 1000)
+		fail("needs --unaligned, --headroom 0, at least 16 frames, frames of at most 3096");
+	p = tx_setup(&u, &out);
+	if (!xf_umem__unaligned(u))
+		fail("the UMEM is not in unaligned chunk mode");
+	ready();
+	txgen_init(&t, p, u, &out, o.count);
+	end = deadline();
+	while (t.sent < t.count || k < nud) {
+		uint32_t at = (uint32_t)((uint64_t)(k + 1) * t.count / (nud + 1));
+		const struct udesc *x = &ud[k];
+		__u64 flat, last;
+		unsigned int nh;
+		struct xf_pkt c;
+
+		tx_reap(&t);
+		if (now() > end)
+			fail("sent %u of %u within %.0f s %s", t.sent, t.count, o.timeout, diag(p));
+		if (k >= nud || t.sent < at) {
+			if (!tx_step(&t, k < nud ? at - t.sent : UINT32_MAX))
+				xf_port__poll(p, true, 1);
+			continue;
+		}
+		flat = x->frame * fs + x->off + x->hi;
+		last = (flat + (x->len ? x->len : 1) - 1) / fs;
+		nh = grab_span(&t, x->frame, last, held);
+		c.addr = (x->frame * fs + x->off) | (__u64)x->hi << XSK_UNALIGNED_BUF_OFFSET_SHIFT;
+		c.len = x->len;
+		c.options = 0;
+		c.data = (uint8_t *)xf_umem__area(u) + flat;
+		if (x->valid)
+			pat_build(c.data, c.len, &t.flow, t.sent);
+		if (x->raw ? xf_port_tx_raw(p, c.addr, c.len) : xf_port__tx(p, &c, 1) != 1)
+			fail("the TX ring refused a descriptor with nothing in flight");
+		if (x->valid)
+			t.sent++;
+		else if (!x->raw)
+			t.bad++;
+		invalid += !x->valid;
+		/* An accounted descriptor took its first frame along; the others it covers come
+		 * back once the kernel is done with it. */
+		tx_drain(&t);
+		xf_port__release(p, held + !x->raw, nh - !x->raw);
+		if (o.rate)
+			t.start = now() - (double)t.sent / o.rate;
+		k++;
+	}
+	xf_port__poll(p, true, 10);
+	tx_drain(&t);
+	sum_add(" sent=%u invalid=%u specials=%u completed=%lu", t.sent, invalid, nud,
+		(unsigned long)t.completed);
+	stats_expect(p, "tx", STATS([ST_TX_INVALID] = invalid, [ST_TX_EMPTY] = ST_ANY));
+	teardown(o.ifname, NULL);
+	return 0;
+}
+
 struct ccase {
 	const char *name;
 	int (*fn)(void);
@@ -2472,6 +2580,7 @@ static const struct ccase cases[] = {
 	{ "fork", case_fork, "fork() while receiving: the UMEM is not inherited" },
 	{ "mb_rx", case_mb_rx, "multi-buffer: jumbo frames received as chains" },
 	{ "mb_tx", case_mb_tx, "multi-buffer: jumbo frames sent as chains cut anywhere" },
+	{ "un_descs", case_un_descs, "unaligned chunks: descriptors aligned mode refuses" },
 	{ "mb_fill_short", case_mb_fill_short, "multi-buffer: fill ring short of a whole chain" },
 	{ "mb_tx_bad", case_mb_tx_bad, "multi-buffer: malformed TX chains among valid frames" },
 };

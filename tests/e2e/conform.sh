@@ -482,3 +482,16 @@ cf_mb_fill_short() {
 
 test_conform_mb_fill_short_native() { cf_mb_fill_short native; }
 test_conform_mb_fill_short_generic() { cf_mb_fill_short generic; }
+
+# ---- unaligned chunk mode: 3000-byte frames ----
+
+test_conform_unaligned_rx_native() { cf_rx native 3000 $CF_N 64-1500 --unaligned; }
+test_conform_unaligned_rx_generic() { cf_rx generic 3000 $CF_N 64-1500 --unaligned; }
+test_conform_unaligned_tx_native() { cf_tx native tx $CF_N --unaligned --frame-size 3000 -s 60-1514; }
+test_conform_unaligned_tx_generic() { cf_tx generic tx $CF_N --unaligned --frame-size 3000 -s 60-1514; }
+test_conform_unaligned_descs_native() {
+	cf_tx native un_descs $CF_N --unaligned --frame-size 3000 -s 60-1500
+}
+test_conform_unaligned_descs_generic() {
+	cf_tx generic un_descs $CF_N --unaligned --frame-size 3000 -s 60-1500
+}
