@@ -117,6 +117,34 @@ XF_API void *xf_port__push(const struct xf_port *port, struct xf_pkt *pkt, __u32
 XF_API int xf_port__push_vlan(const struct xf_port *port, struct xf_pkt *pkt, __u16 tpid,
 			      __u16 tci);
 
+/* Outer headers for xf_port__push_udp4: Ethernet + IPv4 + UDP around a whole frame. */
+struct xf_udp4_encap {
+	size_t sz;		/* sizeof(struct xf_udp4_encap), set by XF_OPTS() */
+	__u8 dst_mac[6];
+	__u8 src_mac[6];
+	__u32 saddr;		/* IPv4 addresses in network byte order */
+	__u32 daddr;
+	__u16 sport;		/* UDP ports in host byte order */
+	__u16 dport;
+	__u8 ttl;		/* default 64 */
+	__u8 tos;
+	bool udp_csum;		/* compute the UDP checksum over the whole inner frame; unset,
+				 * the checksum is 0 ("none", allowed for UDP over IPv4 by
+				 * RFC 768) and nothing is read past the headers */
+	size_t : 0;
+};
+
+#define XF_UDP4_ENCAP_LEN 42	/* Ethernet 14 + IPv4 20 + UDP 8 */
+
+/* xf_port__push_udp4 - encapsulate @pkt: push outer Ethernet, IPv4 (no options, DF set,
+ * header checksum computed) and UDP headers into the headroom in front of it, so that the
+ * whole frame becomes the UDP payload. Nothing of the packet moves. A multi-buffer chain
+ * cannot be encapsulated this way (its length is not in @pkt).
+ * Returns 0, -ENOSPC (headroom below XF_UDP4_ENCAP_LEN; @pkt unchanged), or -EINVAL (a
+ * chain segment, or an outer IPv4 packet longer than 65535 bytes). */
+XF_API int xf_port__push_udp4(const struct xf_port *port, struct xf_pkt *pkt,
+			      const struct xf_udp4_encap *encap);
+
 /* xf_port__poll - wait up to @timeout_ms for RX packets (or TX room when @tx is set).
  * Returns >0 when ready, 0 on timeout, -errno on error (-EINTR included). */
 XF_API int xf_port__poll(struct xf_port *port, bool tx, int timeout_ms);

@@ -2553,6 +2553,111 @@ static int case_un_descs(void)
 	return 0;
 }
 
+/* ---- outer IPv4/UDP encapsulation ---- */
+
+/* encap: receive on -q, push outer Ethernet/IPv4/UDP headers (to the peer, UDP port
+ * --dport2) into the headroom in front of each frame, and transmit it from another
+ * socket on -Q. The peer's kernel UDP socket gets every original frame, intact, as the
+ * payload. Even frames carry UDP checksum 0 (none), odd ones a computed one, which the
+ * peer's kernel checks. */
+static int case_encap(void)
+{
+	char r0[64];
+	const char *rules[] = { r0 };
+	XF_OPTS(xf_udp4_encap, e, .sport = 4789, .dport = o.dport2);
+	struct xf_steer *s;
+	struct xf_umem *u;
+	struct xf_port *rxp, *txp;
+	struct cport cp;
+	struct flow in;
+	uint64_t fwd = 0, completed = 0;
+	double end;
+
+	if (o.family != AF_INET)
+		fail("needs IPv4 addresses");
+	rule_text(r0, sizeof(r0), o.dport, 0);
+	flows(o.ifname, &in, NULL);
+	iface_mac(o.ifname, e.src_mac);
+	memcpy(e.dst_mac, o.peer_mac, 6);
+	memcpy(&e.saddr, &o.local_ip, 4);
+	memcpy(&e.daddr, &o.peer_ip, 4);
+	s = steer_up(o.ifname, rules, 1);
+	u = umem_up(o.frames);
+	rxp = port_up(o.ifname, u, o.queue, 0, s, RX);
+	txp = port_up(o.ifname, u, o.queue2, 0, NULL, TX);
+	cport_init(&cp, "rx", rxp, u, &in);
+
+	/* A TX frame with less headroom than the headers: refused, left as it was. */
+	{
+		struct xf_pkt pk, orig;
+
+		if (xf_port__tx_alloc(txp, &pk, 1) != 1)
+			fail("tx_alloc: no frame");
+		pk.len = 64;
+		orig = pk;
+		if (xf_port__push_udp4(txp, &pk, &e) != (o.headroom < XF_UDP4_ENCAP_LEN ?
+							  -ENOSPC : 0))
+			fail("push_udp4 with headroom %u: wrong verdict", o.headroom);
+		if (o.headroom < XF_UDP4_ENCAP_LEN && memcmp(&pk, &orig, sizeof(pk)))
+			fail("a refused push_udp4 changed the packet");
+		xf_port__release(txp, &orig, 1);
+	}
+	ready();
+	end = deadline();
+	while (fwd < o.count) {
+		struct xf_pkt pk[CF_BURST];
+		unsigned int n = xf_port__rx(rxp, pk, CF_BURST), done;
+
+		for (unsigned int i = 0; i < n; i++) {
+			struct xf_pkt orig = pk[i];
+			int err;
+
+			check_rx_pkt(&cp, &pk[i]);
+			e.udp_csum = (fwd + i) & 1;
+			err = xf_port__push_udp4(rxp, &pk[i], &e);
+			if (err)
+				fail("push_udp4: %s", strerror(-err));
+			/* In place: only the start moved back; the frame is the payload now. */
+			if (pk[i].addr != orig.addr - XF_UDP4_ENCAP_LEN ||
+			    pk[i].data != (uint8_t *)orig.data - XF_UDP4_ENCAP_LEN ||
+			    pk[i].len != orig.len + XF_UDP4_ENCAP_LEN)
+				fail("push_udp4 moved the packet: addr %llu -> %llu, len %u -> %u",
+				     (unsigned long long)orig.addr, (unsigned long long)pk[i].addr,
+				     orig.len, pk[i].len);
+		}
+		done = xf_port__tx(txp, pk, n);
+		for (double t_end = now() + 2; done < n;) {
+			completed += xf_port__complete(txp);
+			done += xf_port__tx(txp, pk + done, n - done);
+			if (now() > t_end)
+				fail("TX ring stuck");
+			xf_port__poll(txp, true, 1);
+		}
+		fwd += n;
+		completed += xf_port__complete(txp);
+		if (now() > end)
+			fail("encapsulated %lu of %u within %.0f s: rx %s", (unsigned long)fwd,
+			     o.count, o.timeout, diag(rxp));
+		if (!n)
+			xf_port__poll(rxp, false, 10);
+	}
+	while (frames_in_tx(txp)) {
+		completed += xf_port__complete(txp);
+		if (now() > end)
+			fail("%u encapsulated frames not completed", frames_in_tx(txp));
+		xf_port__poll(txp, true, 1);
+	}
+	if (completed != fwd)
+		fail("%lu completions for %lu frames sent", (unsigned long)completed,
+		     (unsigned long)fwd);
+	rx_quiet(&cp, 1, 0.05);
+	stats_expect(rxp, "rx", STATS(0));
+	stats_expect(txp, "tx", STATS([ST_TX_EMPTY] = ST_ANY));
+	sum_add(" encapsulated=%lu", (unsigned long)fwd);
+	teardown(o.ifname, NULL);
+	return 0;
+}
+
 struct ccase {
 	const char *name;
 	int (*fn)(void);
@@ -2580,6 +2685,7 @@ static const struct ccase cases[] = {
 	{ "fork", case_fork, "fork() while receiving: the UMEM is not inherited" },
 	{ "mb_rx", case_mb_rx, "multi-buffer: jumbo frames received as chains" },
 	{ "mb_tx", case_mb_tx, "multi-buffer: jumbo frames sent as chains cut anywhere" },
+	{ "encap", case_encap, "outer IPv4/UDP pushed in place, to a kernel UDP socket" },
 	{ "un_descs", case_un_descs, "unaligned chunks: descriptors aligned mode refuses" },
 	{ "mb_fill_short", case_mb_fill_short, "multi-buffer: fill ring short of a whole chain" },
 	{ "mb_tx_bad", case_mb_tx_bad, "multi-buffer: malformed TX chains among valid frames" },

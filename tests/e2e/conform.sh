@@ -495,3 +495,82 @@ test_conform_unaligned_descs_native() {
 test_conform_unaligned_descs_generic() {
 	cf_tx generic un_descs $CF_N --unaligned --frame-size 3000 -s 60-1500
 }
+
+# ---- outer IPv4/UDP encapsulation, received by a kernel UDP socket ----
+
+# cf_udp_inner PORT COUNT: in b, a kernel UDP socket on PORT takes COUNT datagrams (or stops
+# after 10 s of silence) and checks that each payload is a whole test frame from b to a:
+# addresses, IPv4 and UDP checksums, the pattern, sequence numbers in order from 0.
+# Writes "ok=N bad=M why=..." to $T_DIR/inner.out. Returns once it listens; sets UDP_PID.
+cf_udp_inner() {
+	(exec scripts/lab.sh exec "$LAB_ID" b python3 -c '
+import socket, struct, sys
+ready, port, count, mac_a, mac_b, ip_a, ip_b = sys.argv[1:8]
+def csum(b):
+    b += b"\0" * (len(b) & 1)
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s
+def check(f, seq):
+    if len(f) < 64 or f[0:6] != bytes.fromhex(mac_a.replace(":", "")) or \
+       f[6:12] != bytes.fromhex(mac_b.replace(":", "")) or f[12:14] != b"\x08\x00":
+        return "ethernet header"
+    ip = f[14:34]
+    if csum(ip) != 0xffff or ip[9] != 17 or ip[12:16] != socket.inet_aton(ip_b) or \
+       ip[16:20] != socket.inet_aton(ip_a) or struct.unpack("!H", ip[2:4])[0] != len(f) - 14:
+        return "inner IPv4 header"
+    udp = f[34:]
+    if struct.unpack("!H", udp[2:4])[0] != 4242 or \
+       csum(ip[12:20] + struct.pack("!BBH", 0, 17, len(udp)) + udp) != 0xffff:
+        return "inner UDP header or checksum"
+    pl = udp[8:]
+    if pl[0:4] != b"XSKF" or struct.unpack("!I", pl[4:8])[0] != seq:
+        return "sequence %d expected" % seq
+    if any(pl[k] != (seq + k) & 0xff for k in range(8, len(pl))):
+        return "payload of %d" % seq
+    return None
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE: past rmem_max
+s.bind(("0.0.0.0", int(port))); s.settimeout(10)
+open(ready, "w").write("listening\n")
+ok = bad = 0; why = "-"
+try:
+    while ok + bad < int(count):
+        r = check(s.recv(4096), ok + bad)
+        if r:
+            bad += 1; why = why if why != "-" else r.replace(" ", "_")
+        else:
+            ok += 1
+except socket.timeout:
+    pass
+print("ok=%d bad=%d why=%s" % (ok, bad, why))' "$T_DIR/udp.ready" "$1" "$2" "$MAC_A" "$MAC_B" \
+		"$IP4_A" "$IP4_B") >"$T_DIR/inner.out" &
+	UDP_PID=$!
+	wait_for "$T_DIR/udp.ready" listening
+}
+
+# cf_encap MODE HEADROOM: b sends the pattern on its queue 1; a encapsulates each frame
+# (UDP checksum 0 and computed, alternately) and sends it back from its other queue to b's
+# kernel, which checks the outer IPv4 and UDP checksums before the socket sees anything.
+cf_encap() {
+	local qs="-q 1 -Q 0" csum0 csum1
+	[ "$1" = generic ] && qs="-q 0 -Q 1"
+	lab_up -q 2
+	csum0=$(in_b awk '/^Udp: [0-9]/ { print $8 }' /proc/net/snmp)
+	cf_udp_inner 6081 $CF_N
+	cf_start x a encap -i "$IF_A" $qs --mode "$1" --headroom "$2" --dport2 6081 -n $CF_N \
+		$(cf_peer_b)
+	local pid=$CF_PID
+	cf_send "$IF_B" "$MAC_A" $CF_N 64-1450 -q 1 $CF_FWD_RATE
+	cf_end x "$pid"
+	wait "$UDP_PID" || fail "the UDP listener in b failed"
+	echo "b: $(cat "$T_DIR/inner.out")"
+	expect "inner frames intact" "$(cat "$T_DIR/inner.out")" "ok=$CF_N bad=0 why=-"
+	csum1=$(in_b awk '/^Udp: [0-9]/ { print $8 }' /proc/net/snmp)
+	expect "UDP InCsumErrors in b" "$((csum1 - csum0))" 0
+}
+
+test_conform_encap_native() { cf_encap native 0; }
+test_conform_encap_generic() { cf_encap generic 0; }
+test_conform_encap_headroom_64_native() { cf_encap native 64; }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Unit tests of the UMEM: option checks, page alignment, pinned-memory accounting,
  * MADV_DONTFORK across fork(), the frame pool's bookkeeping, mode names and logging. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -960,6 +961,61 @@ static void test_aligned_addresses_are_plain(void **state)
 	assert_int_equal(xf_umem__destroy(u), 0);
 }
 
+/* ---- outer IPv4/UDP encapsulation ---- */
+
+/* Known answer: the checksums were computed independently (Python, RFC 1071) for this
+ * 19-byte inner frame (odd, so the last byte is padded). */
+static void test_encap_udp4_layout(void **state)
+{
+	XF_OPTS(xf_udp4_encap, e, .dst_mac = { 2, 0, 0, 0, 0, 2 },
+		.src_mac = { 2, 0, 0, 0, 0, 1 }, .sport = 4789, .dport = 6081, .ttl = 33,
+		.tos = 0x10, .udp_csum = true);
+	static const __u8 want_hdr[XF_UDP4_ENCAP_LEN] = {
+		2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00,		/* Ethernet */
+		0x45, 0x10, 0, 47, 0, 0, 0x40, 0x00, 33, 17, 0xcd, 0x86,	/* IPv4 */
+		198, 18, 0, 1, 198, 18, 0, 2,
+		0x12, 0xb5, 0x17, 0xc1, 0, 27, 0x0d, 0x17,		/* UDP */
+	};
+	__u8 buf[XF_UDP4_ENCAP_LEN + 19], inner[19];
+
+	(void)state;
+	e.saddr = htonl(0xc6120001);
+	e.daddr = htonl(0xc6120002);
+	for (int i = 0; i < 19; i++)
+		inner[i] = (__u8)(0x30 + i);
+	memcpy(buf + XF_UDP4_ENCAP_LEN, inner, sizeof(inner));
+	xf_encap_udp4(buf, sizeof(inner), &e);
+	assert_memory_equal(buf, want_hdr, sizeof(want_hdr));
+	/* The inner frame is untouched. */
+	assert_memory_equal(buf + XF_UDP4_ENCAP_LEN, inner, sizeof(inner));
+
+	/* Without udp_csum the checksum is 0 (none) and the rest is the same. */
+	e.udp_csum = false;
+	xf_encap_udp4(buf, sizeof(inner), &e);
+	assert_memory_equal(buf, want_hdr, XF_UDP4_ENCAP_LEN - 2);
+	assert_int_equal(buf[40], 0);
+	assert_int_equal(buf[41], 0);
+}
+
+/* Defaults for an options struct that leaves ttl and tos unset, or is from a caller that
+ * knew only the fields up to dport: ttl 64, tos 0, no UDP checksum. */
+static void test_encap_udp4_defaults(void **state)
+{
+	XF_OPTS(xf_udp4_encap, e, .sport = 1, .dport = 2, .udp_csum = true);
+	__u8 buf[XF_UDP4_ENCAP_LEN + 8] = {};
+
+	(void)state;
+	xf_encap_udp4(buf, 8, &e);
+	assert_int_equal(buf[14 + 1], 0);	/* tos */
+	assert_int_equal(buf[14 + 8], 64);	/* ttl */
+	assert_true(buf[40] || buf[41]);	/* checksum computed */
+	e.sz = offsetof(struct xf_udp4_encap, ttl);
+	xf_encap_udp4(buf, 8, &e);
+	assert_int_equal(buf[14 + 8], 64);
+	assert_int_equal(buf[40], 0);		/* udp_csum not seen: none */
+	assert_int_equal(buf[41], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -987,6 +1043,8 @@ int main(void)
 		cmocka_unit_test(test_unaligned_frame_sizes),
 		cmocka_unit_test(test_unaligned_addresses),
 		cmocka_unit_test(test_aligned_addresses_are_plain),
+		cmocka_unit_test(test_encap_udp4_layout),
+		cmocka_unit_test(test_encap_udp4_defaults),
 		cmocka_unit_test(test_pool_move_accounting),
 		cmocka_unit_test(test_reclaim_fill_and_tx_not_app),
 		cmocka_unit_test(test_all_frames_come_home),

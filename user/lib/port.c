@@ -9,8 +9,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_xdp.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
 #include "compat.h"
 #include "xf_internal.h"
 #include "../../bpf/xf_abi.h"
@@ -623,6 +626,80 @@ int xf_port__push_vlan(const struct xf_port *p, struct xf_pkt *pkt, __u16 tpid, 
 	d[13] = tpid & 0xff;
 	d[14] = tci >> 8;
 	d[15] = tci & 0xff;
+	return 0;
+}
+
+/* RFC 1071 one's-complement sum of @len bytes, added to @sum (not folded). */
+static __u32 csum_add(__u32 sum, const void *data, size_t len)
+{
+	const __u8 *b = data;
+
+	for (; len > 1; len -= 2, b += 2)
+		sum += (__u32)b[0] << 8 | b[1];
+	if (len)
+		sum += (__u32)b[0] << 8;
+	return sum;
+}
+
+static __u16 csum_fold(__u32 sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+void xf_encap_udp4(__u8 *d, __u32 inner, const struct xf_udp4_encap *e)
+{
+	__u32 ulen = sizeof(struct udphdr) + inner;
+	struct ethhdr eth = { .h_proto = htons(ETH_P_IP) };
+	struct iphdr ip = {
+		.version = 4,
+		.ihl = 5,
+		.tos = XF_OPT(e, tos, 0),
+		.tot_len = htons(sizeof(ip) + ulen),
+		.frag_off = htons(0x4000),	/* DF: never fragment an encapsulated frame */
+		.ttl = XF_OPT(e, ttl, 64),
+		.protocol = IPPROTO_UDP,
+		.saddr = e->saddr,
+		.daddr = e->daddr,
+	};
+	struct udphdr udp = {
+		.source = htons(e->sport),
+		.dest = htons(e->dport),
+		.len = htons(ulen),
+	};
+
+	memcpy(eth.h_dest, e->dst_mac, ETH_ALEN);
+	memcpy(eth.h_source, e->src_mac, ETH_ALEN);
+	ip.check = htons(csum_fold(csum_add(0, &ip, sizeof(ip))));
+	if (XF_OPT(e, udp_csum, false)) {
+		/* Pseudo-header, UDP header, then the inner frame where it lies. */
+		__u32 sum = csum_add(0, &ip.saddr, 8) + IPPROTO_UDP + ulen;
+
+		sum = csum_add(sum, &udp, sizeof(udp));
+		sum = csum_add(sum, d + XF_UDP4_ENCAP_LEN, inner);
+		udp.check = htons(csum_fold(sum));
+		if (!udp.check)
+			udp.check = 0xffff;	/* 0 would mean "no checksum" */
+	}
+	/* Built in aligned locals: after 14 bytes of Ethernet the IP header is unaligned. */
+	memcpy(d, &eth, sizeof(eth));
+	memcpy(d + sizeof(eth), &ip, sizeof(ip));
+	memcpy(d + sizeof(eth) + sizeof(ip), &udp, sizeof(udp));
+}
+
+int xf_port__push_udp4(const struct xf_port *p, struct xf_pkt *pkt,
+		       const struct xf_udp4_encap *e)
+{
+	__u8 *d;
+
+	if (pkt->options & XF_PKT_CONTD ||
+	    pkt->len > 0xffff - sizeof(struct iphdr) - sizeof(struct udphdr))
+		return -EINVAL;
+	d = xf_port__push(p, pkt, XF_UDP4_ENCAP_LEN);
+	if (!d)
+		return -ENOSPC;
+	xf_encap_udp4(d, pkt->len - XF_UDP4_ENCAP_LEN, e);
 	return 0;
 }
 

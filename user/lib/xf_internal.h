@@ -143,6 +143,11 @@ XF_HIDDEN int xf_port_tx_raw(struct xf_port *p, __u64 addr, __u32 len);
 XF_HIDDEN int xf_port_tx_raw_opts(struct xf_port *p, __u64 addr, __u32 len, __u32 options,
 				  bool kick);
 
+/* Write outer Ethernet + IPv4 + UDP headers (XF_UDP4_ENCAP_LEN bytes) at @d, in front of
+ * the @inner bytes that follow them (xf_port__push_udp4 without the push). */
+struct xf_udp4_encap;
+XF_HIDDEN void xf_encap_udp4(__u8 *d, __u32 inner, const struct xf_udp4_encap *e);
+
 /* Steering internals that ports need. */
 XF_HIDDEN int xf_steer_xskmap_fd(const struct xf_steer *steer);
 
