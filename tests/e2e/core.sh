@@ -151,6 +151,12 @@ test_e2e_bad_input_errors() {
 	out=$(in_b "$XF" send -i "$IF_B" --dst-mac "$MAC_A" --src-ip "$IP4_B" --dst-ip "$IP6_A" --dst-port 1 2>&1) &&
 		fail "mixed families accepted"
 	expect_match "families" "$out" "not the same address family"
+	out=$(in_b "$XF" send -i "$IF_B" --dst-mac "$MAC_A" --src-ip "$IP4_B" --dst-ip "$IP4_A" --dst-port 1 -s 5000 2>&1) &&
+		fail "5000-byte frame accepted without multi-buffer"
+	expect_match "jumbo without multi-buffer" "$out" "use at most 3840, or --multi-buffer"
+	out=$(in_b "$XF" send -i "$IF_B" --dst-mac "$MAC_A" --src-ip "$IP4_B" --dst-ip "$IP4_A" --dst-port 1 -s 9015 --multi-buffer 2>&1) &&
+		fail "9015-byte frame accepted"
+	expect_match "beyond MTU 9000" "$out" "more than a 9000-byte MTU carries; use at most 9014"
 }
 
 test_e2e_existing_program_refused() {
