@@ -170,7 +170,11 @@ static unsigned int take_burst(const struct recv_opts *o, struct verify *vf,
 
 	while (i < n) {
 		unsigned int segs = o->multi_buffer ? xf_pkt__segs(pkts + i, n - i) : 1;
-		unsigned int len = xf_pkt__len(pkts + i, segs);
+		unsigned int len;
+
+		if (!segs)
+			segs = n - i;	/* the library hands out whole chains; never loop on one */
+		len = xf_pkt__len(pkts + i, segs);
 
 		t->bytes += len;
 		if (segs > 1)

@@ -29,6 +29,9 @@
 
 _Static_assert(XF_PORT_SLOTS == XF_SLOTS, "public and map slot counts differ");
 _Static_assert(XF_PKT_CONTD == XDP_PKT_CONTD, "public and kernel chain flags differ");
+/* options went into the padding after len: callers built before it keep their layout. */
+_Static_assert(sizeof(struct xf_pkt) == 24 && offsetof(struct xf_pkt, data) == 16,
+	       "struct xf_pkt layout changed");
 
 struct xf_port {
 	struct xf_umem *umem;
