@@ -47,8 +47,10 @@ struct xf_frag_hdr {
 	__be32 id;
 };
 
-/* 'end' is the packet end (the verifier only trusts data_end); 'avail' is what the IP
- * header says is left, which may be shorter (Ethernet padding). Both must hold. */
+/* 'end' is the end of the first buffer (the verifier only trusts data_end; with
+ * multi-buffer the rest of the packet is in fragments the headers never reach into);
+ * 'avail' is what the IP header says is left, which may be shorter (Ethernet padding).
+ * Both must hold. */
 static __always_inline int xf_parse_l4(void *p, void *end, __u32 avail, __u8 proto,
 				       struct xf_key *k)
 {
@@ -73,7 +75,8 @@ static __always_inline int xf_parse_l4(void *p, void *end, __u32 avail, __u8 pro
 	return XF_PARSE_OK;
 }
 
-static __always_inline int xf_parse_ipv4(void *p, void *end, struct xf_key *k)
+/* @left: bytes of the whole packet from @p on, fragments included. */
+static __always_inline int xf_parse_ipv4(void *p, void *end, __u32 left, struct xf_key *k)
 {
 	struct iphdr *ip = p;
 	__u32 hlen, tot;
@@ -82,7 +85,7 @@ static __always_inline int xf_parse_ipv4(void *p, void *end, struct xf_key *k)
 		return XF_PARSE_MALFORMED;
 	hlen = ip->ihl * 4;
 	tot = bpf_ntohs(ip->tot_len);
-	if (tot < hlen || tot > end - p)
+	if (tot < hlen || tot > left)
 		return XF_PARSE_MALFORMED;
 	k->l3 = XF_L3_IPV4;
 	__builtin_memcpy(k->src, &ip->saddr, 4);
@@ -95,7 +98,7 @@ static __always_inline int xf_parse_ipv4(void *p, void *end, struct xf_key *k)
 	return xf_parse_l4(p + hlen, end, tot - hlen, ip->protocol, k);
 }
 
-static __always_inline int xf_parse_ipv6(void *p, void *end, struct xf_key *k)
+static __always_inline int xf_parse_ipv6(void *p, void *end, __u32 left, struct xf_key *k)
 {
 	struct ipv6hdr *ip6 = p;
 	__u32 avail, len;
@@ -105,7 +108,7 @@ static __always_inline int xf_parse_ipv6(void *p, void *end, struct xf_key *k)
 	if ((void *)(ip6 + 1) > end || ip6->version != 6)
 		return XF_PARSE_MALFORMED;
 	avail = bpf_ntohs(ip6->payload_len);
-	if (avail > end - (void *)(ip6 + 1))
+	if (avail > left - sizeof(*ip6))
 		return XF_PARSE_MALFORMED;
 	k->l3 = XF_L3_IPV6;
 	__builtin_memcpy(k->src, &ip6->saddr, 16);
@@ -167,6 +170,7 @@ static __always_inline int xf_parse(struct xdp_md *ctx, struct xf_key *k)
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	void *p = eth + 1;
+	__u32 left;
 	__u16 proto;
 	int i;
 
@@ -190,10 +194,13 @@ static __always_inline int xf_parse(struct xdp_md *ctx, struct xf_key *k)
 		p = vh + 1;
 	}
 
+	/* The whole packet's length, not the first buffer's: a jumbo frame's IP length
+	 * reaches into its fragments. */
+	left = bpf_xdp_get_buff_len(ctx) - (p - data);
 	if (proto == ETH_P_IP)
-		return xf_parse_ipv4(p, end, k);
+		return xf_parse_ipv4(p, end, left, k);
 	if (proto == ETH_P_IPV6)
-		return xf_parse_ipv6(p, end, k);
+		return xf_parse_ipv6(p, end, left, k);
 	return XF_PARSE_OK;
 }
 

@@ -96,7 +96,9 @@ static __always_inline struct xf_rule_val *xf_classify(const struct xf_key *k, _
 	return best;
 }
 
-SEC("xdp")
+/* Frags-aware (multi-buffer): the headers are parsed from the first buffer, lengths are
+ * checked against the whole packet. */
+SEC("xdp.frags")
 int xskflow_steer(struct xdp_md *ctx)
 {
 	struct xf_rule_stats *rs;
@@ -124,7 +126,7 @@ int xskflow_steer(struct xdp_md *ctx)
 	rs = bpf_map_lookup_elem(&xf_rule_stats, &id);
 	if (rs) {
 		rs->packets++;
-		rs->bytes += ctx->data_end - ctx->data;
+		rs->bytes += bpf_xdp_get_buff_len(ctx);
 	}
 
 	switch (rv->action) {

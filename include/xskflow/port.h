@@ -24,18 +24,49 @@ struct xf_port_opts {
 	__u32 busy_poll_usecs;	/* SO_BUSY_POLL; 0: off */
 	__u32 busy_poll_budget;	/* SO_BUSY_POLL_BUDGET; 0: kernel default */
 	bool prefer_busy_poll;	/* SO_PREFER_BUSY_POLL */
+	bool multi_buffer;	/* XDP_USE_SG: packets larger than a frame arrive and leave as
+				 * chains of frames (xf_pkt.options); without it the kernel
+				 * drops them and counts them in rx_dropped */
 	size_t : 0;
 };
 
 #define XF_PORT_NO_RING ((__u32)-1)
 #define XF_PORT_SLOTS 8		/* sockets per queue the steering program can tell apart */
 
-/* A packet (or a frame to fill for TX). @data points into the UMEM. */
+/* A packet (or a frame to fill for TX). @data points into the UMEM. On a multi-buffer
+ * port a packet may be a chain of these, one per frame: every segment but the last has
+ * XF_PKT_CONTD set, and the chain is received, sent and released as one unit. */
 struct xf_pkt {
-	__u64 addr;		/* UMEM offset of the packet's first byte */
-	__u32 len;
+	__u64 addr;		/* UMEM offset of the segment's first byte */
+	__u32 len;		/* bytes in this segment */
+	__u32 options;		/* XF_PKT_CONTD; read only on multi-buffer ports */
 	void *data;
 };
+
+#define XF_PKT_CONTD	(1u << 0)	/* more segments of this packet follow (XDP_PKT_CONTD) */
+/* Most segments a received packet can have in copy mode (the kernel's MAX_SKB_FRAGS plus
+ * the head); pass at least this many to xf_port__rx on a multi-buffer port. */
+#define XF_PKT_MAX_SEGS	18
+
+/* xf_pkt__segs - segments of the packet that starts at @pkts[0], looking at most @n far.
+ * Returns 0 when the chain is not complete within @n. */
+static inline unsigned int xf_pkt__segs(const struct xf_pkt *pkts, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (!(pkts[i].options & XF_PKT_CONTD))
+			return i + 1;
+	return 0;
+}
+
+/* xf_pkt__len - total bytes of a packet of @nsegs segments. */
+static inline __u32 xf_pkt__len(const struct xf_pkt *pkts, unsigned int nsegs)
+{
+	__u32 len = 0;
+
+	for (unsigned int i = 0; i < nsegs; i++)
+		len += pkts[i].len;
+	return len;
+}
 
 /* xf_port__create - create and bind an AF_XDP socket, negotiating the bind mode, and fill
  * the fill ring. Several ports may share one UMEM: on the same queue (told apart by their
@@ -53,7 +84,9 @@ XF_API struct xf_port *xf_port__create(const char *ifname, struct xf_umem *umem,
 XF_API void xf_port__destroy(struct xf_port *port);
 
 /* xf_port__rx - take up to @max received packets (the application now owns them) and top
- * up the fill ring. Returns the number taken. */
+ * up the fill ring. Returns the number taken. On a multi-buffer port the count is of
+ * segments and only whole chains are taken (a chain never straddles two calls): @max
+ * must be at least XF_PKT_MAX_SEGS. */
 XF_API unsigned int xf_port__rx(struct xf_port *port, struct xf_pkt *pkts, unsigned int max);
 
 /* xf_port__release - give packets back to the free pool (from xf_port__rx or
@@ -61,12 +94,14 @@ XF_API unsigned int xf_port__rx(struct xf_port *port, struct xf_pkt *pkts, unsig
 XF_API void xf_port__release(struct xf_port *port, const struct xf_pkt *pkts, unsigned int n);
 
 /* xf_port__tx_alloc - take up to @n free frames to build packets in. Each comes with
- * @data at the frame start plus headroom and @len = the room available.
+ * @data at the frame start plus headroom, @len = the room available and @options 0.
  * Returns the number allocated. */
 XF_API unsigned int xf_port__tx_alloc(struct xf_port *port, struct xf_pkt *pkts, unsigned int n);
 
 /* xf_port__tx - submit packets to send (set @len first). Returns how many were queued;
- * the rest stay with the application. Wakes the kernel when it asks to be woken. */
+ * the rest stay with the application. Wakes the kernel when it asks to be woken. On a
+ * multi-buffer port @options is passed on (XF_PKT_CONTD chains frames into one packet)
+ * and only whole chains are queued; elsewhere it is ignored. */
 XF_API unsigned int xf_port__tx(struct xf_port *port, const struct xf_pkt *pkts, unsigned int n);
 
 /* xf_port__complete - take sent frames back from the completion ring to the pool,
@@ -81,6 +116,34 @@ XF_API void *xf_port__push(const struct xf_port *port, struct xf_pkt *pkt, __u32
  * only the 12 address bytes move. Returns 0, -ENOSPC (no headroom) or -EINVAL. */
 XF_API int xf_port__push_vlan(const struct xf_port *port, struct xf_pkt *pkt, __u16 tpid,
 			      __u16 tci);
+
+/* Outer headers for xf_port__push_udp4: Ethernet + IPv4 + UDP around a whole frame. */
+struct xf_udp4_encap {
+	size_t sz;		/* sizeof(struct xf_udp4_encap), set by XF_OPTS() */
+	__u8 dst_mac[6];
+	__u8 src_mac[6];
+	__u32 saddr;		/* IPv4 addresses in network byte order */
+	__u32 daddr;
+	__u16 sport;		/* UDP ports in host byte order */
+	__u16 dport;
+	__u8 ttl;		/* default 64 */
+	__u8 tos;
+	bool udp_csum;		/* compute the UDP checksum over the whole inner frame; unset,
+				 * the checksum is 0 ("none", allowed for UDP over IPv4 by
+				 * RFC 768) and nothing is read past the headers */
+	size_t : 0;
+};
+
+#define XF_UDP4_ENCAP_LEN 42	/* Ethernet 14 + IPv4 20 + UDP 8 */
+
+/* xf_port__push_udp4 - encapsulate @pkt: push outer Ethernet, IPv4 (no options, DF set,
+ * header checksum computed) and UDP headers into the headroom in front of it, so that the
+ * whole frame becomes the UDP payload. Nothing of the packet moves. A multi-buffer chain
+ * cannot be encapsulated this way (its length is not in @pkt).
+ * Returns 0, -ENOSPC (headroom below XF_UDP4_ENCAP_LEN; @pkt unchanged), or -EINVAL (a
+ * chain segment, or an outer IPv4 packet longer than 65535 bytes). */
+XF_API int xf_port__push_udp4(const struct xf_port *port, struct xf_pkt *pkt,
+			      const struct xf_udp4_encap *encap);
 
 /* xf_port__poll - wait up to @timeout_ms for RX packets (or TX room when @tx is set).
  * Returns >0 when ready, 0 on timeout, -errno on error (-EINTR included). */
@@ -120,6 +183,8 @@ XF_API enum xf_bind_mode xf_port__bind_mode(const struct xf_port *port);
 XF_API const char *xf_port__fallback(const struct xf_port *port, size_t i);
 XF_API int xf_port__fd(const struct xf_port *port);
 XF_API bool xf_port__need_wakeup(const struct xf_port *port);
+/* Whether the socket was bound with XDP_USE_SG (multi-buffer). */
+XF_API bool xf_port__multi_buffer(const struct xf_port *port);
 
 #ifdef __cplusplus
 }

@@ -14,7 +14,8 @@ struct xf_umem;
 
 struct xf_umem_opts {
 	size_t sz;		/* sizeof(struct xf_umem_opts), set by XF_OPTS() */
-	__u32 frame_size;	/* 2048 or 4096 (default 4096) */
+	__u32 frame_size;	/* 2048 or 4096 (default 4096); with XF_UMEM_F_UNALIGNED any
+				 * size from 2048 to 4096 (e.g. 3000) */
 	__u32 frame_count;	/* default 4096 */
 	__u32 headroom;		/* bytes reserved in front of every received packet (default 0) */
 	__u32 fill_size;	/* fill ring entries, power of two (default 2048) */
@@ -31,6 +32,12 @@ struct xf_umem_opts {
 #define XF_UMEM_F_NUMA_NODE	(1u << 0)	/* @numa_node is set (0 is a valid node) */
 #define XF_UMEM_F_HUGEPAGES	(1u << 1)	/* back with 2 MiB hugepages; normal pages and
 						 * a warning when none are reserved */
+#define XF_UMEM_F_UNALIGNED	(1u << 2)	/* unaligned chunk mode: frame sizes that are
+						 * not powers of two, and descriptors that may
+						 * start anywhere and cross frame boundaries.
+						 * Received addresses are plain UMEM offsets
+						 * (the kernel's base + offset<<48 encoding is
+						 * undone). */
 
 /* xf_umem__create - allocate a UMEM: page-aligned, MADV_DONTFORK so that a fork() neither
  * shares nor copies the pinned pages, placed on a NUMA node if asked. Registration with the
@@ -50,6 +57,8 @@ XF_API __u32 xf_umem__frame_count(const struct xf_umem *umem);
 XF_API __u32 xf_umem__headroom(const struct xf_umem *umem);
 /* Frames currently in the free pool. */
 XF_API __u32 xf_umem__free_frames(const struct xf_umem *umem);
+/* Whether the UMEM is in unaligned chunk mode (XF_UMEM_F_UNALIGNED). */
+XF_API bool xf_umem__unaligned(const struct xf_umem *umem);
 /* Whether the UMEM got hugepages (asked with XF_UMEM_F_HUGEPAGES and available). */
 XF_API bool xf_umem__hugepages(const struct xf_umem *umem);
 /* The NUMA node the memory was bound to or preferred, -1 when no placement was made. */

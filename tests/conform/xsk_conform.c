@@ -33,6 +33,7 @@
 #define CF_NAME "xsk_conform"
 #define CF_BURST 64
 #define CF_MAX_FRAME 1514	/* MTU 1500 plus the Ethernet header */
+#define CF_MAX_JUMBO PAT_MAX_JUMBO	/* MTU 9000 plus the Ethernet header */
 #define CF_MAX_PORTS 4
 #define CF_MAX_STEERS 2
 #define CF_MAX_UMEMS 2
@@ -53,7 +54,7 @@ struct opts {
 	int family;
 	struct in6_addr local_ip, peer_ip;
 	uint16_t sport, dport, sport2, dport2;
-	bool q2_tx;
+	bool q2_tx, multi_buffer, unaligned;
 };
 
 static struct opts o;
@@ -384,12 +385,13 @@ static void stream_init(struct stream *s, const char *who, const struct flow *f)
 static void stream_check(struct stream *s, const uint8_t *d, unsigned int len)
 {
 	unsigned int off = ETH_HLEN + l3_len(s->flow.family) + sizeof(struct udphdr);
-	uint8_t want[CF_MAX_FRAME];
+	static __thread uint8_t want[CF_MAX_JUMBO];
+	unsigned int max = o.multi_buffer ? CF_MAX_JUMBO : CF_MAX_FRAME;
 	uint32_t seq;
 
-	if (len < pat_min_frame(s->flow.family) || len > CF_MAX_FRAME)
+	if (len < pat_min_frame(s->flow.family) || len > max)
 		fail("%s: packet %lu has length %u, outside %u..%u", s->who,
-		     (unsigned long)s->pkts, len, pat_min_frame(s->flow.family), CF_MAX_FRAME);
+		     (unsigned long)s->pkts, len, pat_min_frame(s->flow.family), max);
 	if (memcmp(d + off, PAT_MAGIC, 4))
 		fail("%s: packet %lu (length %u) is not a test frame of this flow", s->who,
 		     (unsigned long)s->pkts, len);
@@ -461,7 +463,8 @@ static void steer_down(struct xf_steer *s)
 static struct xf_umem *umem_up(unsigned int frames)
 {
 	XF_OPTS(xf_umem_opts, uo, .frame_size = o.frame_size, .frame_count = frames,
-		.headroom = o.headroom, .fill_size = o.fill_size, .comp_size = o.comp_size);
+		.headroom = o.headroom, .fill_size = o.fill_size, .comp_size = o.comp_size,
+		.flags = o.unaligned ? XF_UMEM_F_UNALIGNED : 0);
 	struct xf_umem *u;
 	int i;
 
@@ -491,7 +494,7 @@ static struct xf_port *port_up(const char *ifname, struct xf_umem *u, unsigned i
 		.rx_size = (dirs & RX) ? o.rx_size : XF_PORT_NO_RING,
 		.tx_size = (dirs & TX) ? o.tx_size : XF_PORT_NO_RING,
 		.busy_poll_usecs = o.busy_poll, .busy_poll_budget = o.busy_poll ? 64 : 0,
-		.prefer_busy_poll = o.busy_poll > 0);
+		.prefer_busy_poll = o.busy_poll > 0, .multi_buffer = o.multi_buffer);
 	struct xf_port *p;
 	int i;
 
@@ -510,6 +513,9 @@ static struct xf_port *port_up(const char *ifname, struct xf_umem *u, unsigned i
 		     xf_bind_mode_str(xf_port__bind_mode(p)));
 	if (!xf_port__need_wakeup(p))
 		fail("need_wakeup is off by default");
+	if (xf_port__multi_buffer(p) != o.multi_buffer)
+		fail("port on '%s': multi-buffer %s, asked %s", ifname,
+		     xf_port__multi_buffer(p) ? "on" : "off", o.multi_buffer ? "on" : "off");
 	return p;
 }
 
@@ -675,6 +681,7 @@ struct cport {
 	struct xf_port *port;
 	struct xf_umem *umem;
 	struct stream st;
+	uint64_t chains;	/* packets that came as more than one segment */
 };
 
 /* Where copy mode puts a received packet: after the UMEM headroom and the kernel's
@@ -698,6 +705,43 @@ static void check_rx_pkt(struct cport *cp, const struct xf_pkt *p)
 	stream_check(&cp->st, p->data, p->len);
 }
 
+/* A multi-buffer packet: every segment where a single packet would be (each frame the
+ * fill ring gave starts its data after the headrooms), every segment but the last full,
+ * and the reassembled frame byte-exact. */
+static void check_rx_chain(struct cport *cp, const struct xf_pkt *p, unsigned int nsegs)
+{
+	static __thread uint8_t whole[CF_MAX_JUMBO];
+	__u32 room = xf_umem__frame_size(cp->umem) - xf_umem__headroom(cp->umem) -
+		     XDP_PACKET_HEADROOM;
+	unsigned int len;
+
+	if (nsegs == 1) {
+		check_rx_pkt(cp, p);
+		return;
+	}
+	for (unsigned int i = 0; i < nsegs; i++) {
+		__u32 fs = xf_umem__frame_size(cp->umem);
+		__u64 off = p[i].addr % fs;
+
+		if (i + 1 < nsegs && p[i].len != room)
+			fail("%s: segment %u of %u has %u bytes; all but the last must be full (%u)",
+			     cp->who, i, nsegs, p[i].len, room);
+		if (!p[i].len)
+			fail("%s: segment %u of %u is empty", cp->who, i, nsegs);
+		if (off != xf_umem__headroom(cp->umem) + XDP_PACKET_HEADROOM || off + p[i].len > fs ||
+		    p[i].data != (uint8_t *)xf_umem__area(cp->umem) + p[i].addr)
+			fail("%s: segment %u of %u at addr %llu (offset %llu) len %u is not where "
+			     "a received buffer starts", cp->who, i, nsegs,
+			     (unsigned long long)p[i].addr, (unsigned long long)off, p[i].len);
+	}
+	len = pat_gather(whole, sizeof(whole), p, nsegs);
+	if (!len)
+		fail("%s: a chain of %u segments is longer than %u bytes", cp->who, nsegs,
+		     CF_MAX_JUMBO);
+	stream_check(&cp->st, whole, len);
+	cp->chains++;
+}
+
 static void cport_init(struct cport *cp, const char *who, struct xf_port *p,
 		       struct xf_umem *u, const struct flow *f)
 {
@@ -712,12 +756,21 @@ static void cport_init(struct cport *cp, const char *who, struct xf_port *p,
 static unsigned int rx_burst_max(struct cport *cp, uint64_t max)
 {
 	struct xf_pkt pk[CF_BURST];
-	unsigned int n = xf_port__rx(cp->port, pk, max < CF_BURST ? (unsigned int)max : CF_BURST);
+	unsigned int n, pkts = 0, segs;
 
-	for (unsigned int i = 0; i < n; i++)
-		check_rx_pkt(cp, &pk[i]);
+	/* Multi-buffer: the count is of segments, and whole chains only come. */
+	if (xf_port__multi_buffer(cp->port) || max > CF_BURST)
+		max = CF_BURST;
+	n = xf_port__rx(cp->port, pk, (unsigned int)max);
+	for (unsigned int i = 0; i < n; i += segs, pkts++) {
+		segs = xf_pkt__segs(&pk[i], n - i);
+		if (!segs)
+			fail("%s: xf_port__rx handed out a chain without its last segment",
+			     cp->who);
+		check_rx_chain(cp, &pk[i], segs);
+	}
 	xf_port__release(cp->port, pk, n);
-	return n;
+	return pkts;
 }
 
 static unsigned int rx_burst(struct cport *cp)
@@ -992,6 +1045,7 @@ struct txgen {
 	struct flow flow;
 	uint32_t sent, count, rng;
 	uint32_t bad;		/* invalid descriptors in our own frames: they complete too */
+	uint64_t extra_segs;	/* segments after the first of each chain: they complete too */
 	bool loose;		/* hook descriptors may complete: do not count completions */
 	double start;
 	uint64_t completed;
@@ -1102,9 +1156,9 @@ static void tx_drain(struct txgen *t)
 		xf_port__poll(t->port, true, 1);
 	}
 	tx_reap(t);
-	if (!t->loose && t->completed != (uint64_t)t->sent + t->bad)
-		fail("%lu completions for %u frames sent and %u invalid",
-		     (unsigned long)t->completed, t->sent, t->bad);
+	if (!t->loose && t->completed != (uint64_t)t->sent + t->bad + t->extra_segs)
+		fail("%lu completions for %u packets sent (%lu more segments) and %u invalid",
+		     (unsigned long)t->completed, t->sent, (unsigned long)t->extra_segs, t->bad);
 }
 
 /* Send the whole stream, waiting with poll(POLLOUT) when the ring is full. */
@@ -2108,6 +2162,502 @@ static int case_fork(void)
 
 /* ---- main ---- */
 
+
+/* ---- multi-buffer ---- */
+
+/* mb_rx: jumbo frames (MTU 9000) received as chains: each segment where a received buffer
+ * starts, all but the last full, the reassembled frame byte-exact and in order. Every
+ * counter stays 0. */
+static int case_mb_rx(void)
+{
+	char r0[64];
+	const char *rules[] = { r0 };
+	struct xf_steer *s;
+	struct xf_umem *u;
+	struct cport cp;
+	struct flow in;
+
+	if (!o.multi_buffer)
+		fail("needs --multi-buffer");
+	rule_text(r0, sizeof(r0), o.dport, 0);
+	flows(o.ifname, &in, NULL);
+	s = steer_up(o.ifname, rules, 1);
+	u = umem_up(o.frames);
+	cport_init(&cp, "rx", port_up(o.ifname, u, o.queue, 0, s, RX), u, &in);
+	ready();
+	rx_until(&cp, 1, (uint64_t[]){ o.count });
+	rx_quiet(&cp, 1, 0.05);
+	stats_expect(cp.port, "rx", STATS(0));
+	rule_hits(s, 0, o.count);
+	if (!cp.chains)
+		fail("no packet came as a chain: the sizes do not need multi-buffer");
+	sum_add(" packets=%lu chains=%lu bytes=%lu", (unsigned long)cp.st.pkts,
+		(unsigned long)cp.chains, (unsigned long)cp.st.bytes);
+	teardown(o.ifname, NULL);
+	return 0;
+}
+
+/* One packet of the stream in a chain of frames. The frame is built whole and cut every
+ * @cut bytes, so segments end anywhere in their frames, not only where a frame is full.
+ * Returns the segments (0: not enough free frames; the size is drawn again next time). */
+static unsigned int tx_chain(struct txgen *t, struct xf_pkt *seg, unsigned int cut)
+{
+	static uint8_t whole[CF_MAX_JUMBO];
+	uint32_t rng = t->rng;
+	unsigned int len = txgen_len(t), n = (len + cut - 1) / cut, got;
+
+	if (n > XF_PKT_MAX_SEGS)
+		fail("a %u-byte frame cut every %u bytes needs %u segments", len, cut, n);
+	got = xf_port__tx_alloc(t->port, seg, n);
+	if (got < n) {
+		xf_port__release(t->port, seg, got);
+		t->rng = rng;
+		return 0;
+	}
+	pat_build(whole, len, &t->flow, t->sent);
+	for (unsigned int i = 0, off = 0; i < n; i++, off += cut) {
+		seg[i].len = len - off < cut ? len - off : cut;
+		seg[i].options = i + 1 < n ? XF_PKT_CONTD : 0;
+		memcpy(seg[i].data, whole + off, seg[i].len);
+	}
+	return n;
+}
+
+/* Send one chain; on a full ring it goes back to the pool and is rebuilt later. */
+static bool tx_chain_send(struct txgen *t, unsigned int cut)
+{
+	struct xf_pkt seg[XF_PKT_MAX_SEGS];
+	uint32_t rng = t->rng;
+	unsigned int n = tx_chain(t, seg, cut);
+
+	if (!n)
+		return false;
+	if (xf_port__tx(t->port, seg, n) != n) {
+		xf_port__release(t->port, seg, n);
+		t->rng = rng;
+		return false;
+	}
+	t->sent++;
+	t->extra_segs += n - 1;
+	return true;
+}
+
+/* mb_tx: the stream sent as chains, cut at varying points; the peer reassembles and checks
+ * every frame. Every segment completes. */
+static int case_mb_tx(void)
+{
+	struct xf_umem *u;
+	struct flow out;
+	struct txgen t;
+	struct xf_port *p;
+	__u32 room;
+	double end;
+
+	if (!o.multi_buffer)
+		fail("needs --multi-buffer");
+	p = tx_setup(&u, &out);
+	room = o.frame_size - o.headroom;
+	ready();
+	txgen_init(&t, p, u, &out, o.count);
+	end = deadline();
+	while (t.sent < t.count) {
+		tx_reap(&t);
+		if (now() > end)
+			fail("sent %u of %u within %.0f s %s", t.sent, t.count, o.timeout, diag(p));
+		if (!txgen_due(&t)) {
+			sleep_s(0.0005);
+			continue;
+		}
+		/* Cut at a full frame, or up to 1500 bytes short of one. */
+		if (!tx_chain_send(&t, room - (t.sent % 6) * 300))
+			xf_port__poll(p, true, 1);
+	}
+	tx_drain(&t);
+	stats_expect(p, "tx", STATS([ST_TX_EMPTY] = ST_ANY));
+	sum_add(" sent=%u segments=%lu completed=%lu", t.sent,
+		(unsigned long)(t.sent + t.extra_segs), (unsigned long)t.completed);
+	teardown(o.ifname, NULL);
+	return 0;
+}
+
+/* A chain for mb_tx_bad: a pattern frame of @len bytes cut into @n equal segments (the
+ * last takes the rest); segment @bad (if < n) gets an impossible length. */
+static void bad_chain(struct txgen *t, struct xf_pkt *seg, unsigned int n, unsigned int len,
+		      unsigned int bad, uint32_t seq)
+{
+	static uint8_t whole[CF_MAX_JUMBO];
+	unsigned int cut = len / n;
+
+	if (xf_port__tx_alloc(t->port, seg, n) != n)
+		fail("no %u free frames with nothing in flight", n);
+	pat_build(whole, len, &t->flow, seq);
+	for (unsigned int i = 0; i < n; i++) {
+		seg[i].len = i + 1 < n ? cut : len - cut * i;
+		memcpy(seg[i].data, whole + cut * i, seg[i].len);
+		seg[i].options = i + 1 < n ? XF_PKT_CONTD : 0;
+		if (i == bad)
+			seg[i].len = o.frame_size + 1;	/* beyond its frame */
+	}
+}
+
+/* Queue a chain through the public API with nothing else in flight, and wait until every
+ * frame of it is back from the kernel. Returns the tx_invalid_descs it added. */
+static uint64_t chain_alone(struct txgen *t, const struct xf_pkt *seg, unsigned int n)
+{
+	uint64_t before[ST_N], after[ST_N];
+
+	tx_drain(t);
+	stats_read(t->port, before);
+	if (xf_port__tx(t->port, seg, n) != n)
+		fail("the TX ring refused a whole chain of %u with nothing in flight", n);
+	t->extra_segs += n;	/* every descriptor completes, valid or not */
+	xf_port__poll(t->port, true, 10);
+	tx_drain(t);
+	stats_read(t->port, after);
+	/* Pace on from here: a burst of everything "due" during the pause would overflow
+	 * the peer's veth ring (256 entries), a loss this case is not about. */
+	if (o.rate)
+		t->start = now() - (double)t->sent / o.rate;
+	return after[ST_TX_INVALID] - before[ST_TX_INVALID];
+}
+
+/* mb_tx_bad: malformed chains among a valid stream. Each must be dropped whole (the peer
+ * sees none of its bytes and the stream stays in order), counted in tx_invalid_descs as
+ * the kernel defines, and every frame must come home through the completion ring:
+ *  - an invalid descriptor in the middle of a chain,
+ *  - a chain one descriptor longer than the kernel takes (MAX_SKB_FRAGS + 1),
+ *  and, as controls, a chain of exactly the maximum length (sent), and a chain whose last
+ *  descriptor still says "more follows", which xf_port__tx refuses to queue; the hidden
+ *  hook queues it last, and the kernel must keep it to itself until the socket closes. */
+static int case_mb_tx_bad(void)
+{
+	struct xf_pkt seg[XF_PKT_MAX_SEGS + 2];
+	struct xf_umem *u;
+	struct flow out;
+	struct txgen t;
+	struct xf_port *p;
+	uint64_t inv_mid, inv_long, inv_max, v[ST_N];
+	unsigned int max = XF_PKT_MAX_SEGS;
+
+	if (!o.multi_buffer)
+		fail("needs --multi-buffer");
+	p = tx_setup(&u, &out);
+	ready();
+	txgen_init(&t, p, u, &out, o.count);
+
+	/* A third of the stream, then an invalid descriptor in the middle of a chain. */
+	t.count = o.count / 3;
+	tx_all(&t, false);
+	bad_chain(&t, seg, 3, 3000, 1, 0xbad00001);
+	inv_mid = chain_alone(&t, seg, 3);
+
+	/* A chain one longer than the maximum, then one of exactly the maximum. */
+	t.count = 2 * o.count / 3;
+	tx_all(&t, false);
+	bad_chain(&t, seg, max + 1, 64 * (max + 1), max + 1, 0xbad00002);
+	inv_long = chain_alone(&t, seg, max + 1);
+	bad_chain(&t, seg, max, 64 * max, max, t.sent);
+	inv_max = chain_alone(&t, seg, max);
+	t.sent++;
+	t.extra_segs -= 1;
+
+	/* The rest of the stream. */
+	t.count = o.count;
+	tx_all(&t, false);
+
+	/* A chain that never ends: the public API will not queue it. */
+	bad_chain(&t, seg, 2, 200, 2, 0xbad00003);
+	seg[1].options = XF_PKT_CONTD;
+	if (xf_port__tx(p, seg, 2) != 0)
+		fail("xf_port__tx queued a chain whose last segment has XF_PKT_CONTD");
+	for (unsigned int i = 0; i < 2; i++)
+		if (xf_port_tx_raw_opts(p, seg[i].addr, seg[i].len, seg[i].options, i == 1))
+			fail("the TX ring refused a raw descriptor with nothing in flight");
+	xf_port__poll(p, true, 10);
+	sleep_s(0.1);
+	if (xf_port__complete(p) || frames_in_tx(p))
+		fail("completions for a chain that never ended");
+	stats_read(p, v);
+	sum_add(" sent=%u inv_mid=%lu inv_long=%lu inv_max=%lu completed=%lu", t.sent,
+		(unsigned long)inv_mid, (unsigned long)inv_long, (unsigned long)inv_max,
+		(unsigned long)t.completed);
+	/* The kernel drops a malformed chain whole and counts every descriptor of it. */
+	if (inv_mid != 3 || inv_long != max + 1 || inv_max)
+		fail("tx_invalid_descs rose by %lu for a 3-descriptor chain with a bad middle "
+		     "(expected 3), by %lu for %u descriptors (expected %u), by %lu for %u "
+		     "(expected 0)", (unsigned long)inv_mid, (unsigned long)inv_long, max + 1,
+		     max + 1, (unsigned long)inv_max, max);
+	stats_expect(p, "tx", STATS([ST_TX_INVALID] = 3 + max + 1, [ST_TX_EMPTY] = ST_ANY));
+	/* The dangling chain's frames were never handed over through the library: they are
+	 * the application's; once the socket is closed nothing can touch them. */
+	port_down(p);
+	{
+		__u64 addrs[2] = { seg[0].addr, seg[1].addr };
+
+		xf_umem_pool_put(u, addrs, 2, XF_PLACE(XF_PLACE_APP, 0));
+	}
+	teardown(o.ifname, NULL);
+	return 0;
+}
+
+/* mb_fill_short: a UMEM of --frames frames, all in the fill ring, an RX ring not read, and
+ * -N jumbo frames of -s bytes that need S segments each. The kernel takes a packet
+ * only when the fill ring has a buffer for every segment of it: the first frames/S land as
+ * whole chains, every later one is dropped whole (rx_dropped), and no chain is ever left
+ * without its end on the RX ring. */
+static int case_mb_fill_short(void)
+{
+	char r0[64];
+	const char *rules[] = { r0 };
+	struct xf_ring_occupancy occ;
+	struct xf_steer *s;
+	struct xf_umem *u;
+	struct cport cp;
+	struct flow in;
+	__u32 room = o.frame_size - o.headroom - XDP_PACKET_HEADROOM;
+	unsigned int segs = (o.size_min + room - 1) / room, fit = o.frames / segs;
+	uint64_t v[ST_N];
+
+	if (!o.multi_buffer || o.size_min != o.size_max || o.frames % segs == 0)
+		fail("needs --multi-buffer, one -s size, and --frames not a multiple of the %u "
+		     "segments a packet takes", segs);
+	rule_text(r0, sizeof(r0), o.dport, 0);
+	flows(o.ifname, &in, NULL);
+	s = steer_up(o.ifname, rules, 1);
+	u = umem_up(o.frames);
+	cport_init(&cp, "rx", port_up(o.ifname, u, o.queue, 0, s, RX), u, &in);
+	ready();
+	wait_steered(s, o.count2);
+	xf_port__rings(cp.port, &occ);
+	stats_read(cp.port, v);
+	sum_add(" segs=%u ring_rx=%u ring_fill=%u", segs, occ.rx, occ.fill);
+	if (occ.rx != fit * segs || occ.fill != o.frames - fit * segs)
+		fail("rings after %u packets of %u segments: rx %u (expected %u), fill %u "
+		     "(expected %u: too few for another packet, left alone)", o.count2, segs,
+		     occ.rx, fit * segs, occ.fill, o.frames - fit * segs);
+	stats_expect(cp.port, "rx", STATS([ST_RX_DROPPED] = o.count2 - fit,
+					  [ST_FILL_EMPTY] = ST_ANY));
+	rx_until(&cp, 1, (uint64_t[]){ fit });
+	rx_quiet(&cp, 1, 0.05);
+	if (cp.chains != fit)
+		fail("%lu of %u packets came as chains", (unsigned long)cp.chains, fit);
+	teardown(o.ifname, NULL);
+	return 0;
+}
+
+/* ---- unaligned chunk mode ---- */
+
+/* A descriptor for un_descs: in frame @frame at offset @off (may run past the frame), with
+ * @hi (if not 0) moved into the upper 16 bits the way the kernel encodes offsets. */
+struct udesc {
+	const char *what;
+	bool valid;
+	bool raw;		/* outside every frame: through the hidden hook, unaccounted */
+	__u64 frame, off;
+	__u32 len;
+	__u16 hi;
+};
+
+/* Own every frame [first, last] so that a descriptor across them touches nothing else. */
+static unsigned int grab_span(struct txgen *t, __u64 first, __u64 last, struct xf_pkt *held)
+{
+	unsigned int n = 0;
+
+	for (__u64 f = first; f <= last && f < o.frames; f++)
+		held[n++] = grab_frame(t, f * o.frame_size);
+	return n;
+}
+
+/* un_descs: what unaligned chunk mode allows that aligned mode does not (a packet at any
+ * offset, across a page, across a frame, with the offset encoded in the upper 16 bits,
+ * ending at the UMEM's last byte) and what it still refuses (past the UMEM's end, directly
+ * or through the encoded offset; longer than a frame; empty), among a valid stream. Valid
+ * ones arrive at the peer in order and byte-exact; invalid ones count in tx_invalid_descs;
+ * every frame comes home. */
+static int case_un_descs(void)
+{
+	__u64 fs = o.frame_size;
+	const struct udesc ud[] = {
+		{ "at an odd offset", true, false, 3, 1, 1000, 0 },
+		{ "across a 4 KiB page boundary", true, false, 1, 500, 1000, 0 },
+		{ "across a frame boundary", true, false, 5, fs - 100, 1000, 0 },
+		{ "offset 64 encoded in the upper 16 bits", true, false, 7, 0, 1000, 64 },
+		{ "ending at the UMEM's last byte", true, false, o.frames - 1, fs - 1000, 1000, 0 },
+		{ "across the end of the UMEM", false, false, o.frames - 1, fs - 32, 64, 0 },
+		{ "encoded offset past the end of the UMEM", false, true, o.frames - 1, fs - 100,
+		  64, 200 },
+		{ "longer than a frame", false, false, 9, 0, (__u32)fs + 1, 0 },
+		{ "len 0", false, false, 11, 0, 0, 0 },
+	};
+	unsigned int nud = sizeof(ud) / sizeof(ud[0]), k = 0, invalid = 0;
+	struct xf_pkt held[4];
+	struct xf_umem *u;
+	struct flow out;
+	struct txgen t;
+	struct xf_port *p;
+	double end;
+
+	if (!o.unaligned || o.headroom || o.frames < 16 || fs > 4096 - 1000)
+		fail("needs --unaligned, --headroom 0, at least 16 frames, frames of at most 3096");
+	p = tx_setup(&u, &out);
+	if (!xf_umem__unaligned(u))
+		fail("the UMEM is not in unaligned chunk mode");
+	ready();
+	txgen_init(&t, p, u, &out, o.count);
+	end = deadline();
+	while (t.sent < t.count || k < nud) {
+		uint32_t at = (uint32_t)((uint64_t)(k + 1) * t.count / (nud + 1));
+		const struct udesc *x = &ud[k];
+		__u64 flat, last;
+		unsigned int nh;
+		struct xf_pkt c;
+
+		tx_reap(&t);
+		if (now() > end)
+			fail("sent %u of %u within %.0f s %s", t.sent, t.count, o.timeout, diag(p));
+		if (k >= nud || t.sent < at) {
+			if (!tx_step(&t, k < nud ? at - t.sent : UINT32_MAX))
+				xf_port__poll(p, true, 1);
+			continue;
+		}
+		flat = x->frame * fs + x->off + x->hi;
+		last = (flat + (x->len ? x->len : 1) - 1) / fs;
+		nh = grab_span(&t, x->frame, last, held);
+		c.addr = (x->frame * fs + x->off) | (__u64)x->hi << XSK_UNALIGNED_BUF_OFFSET_SHIFT;
+		c.len = x->len;
+		c.options = 0;
+		c.data = (uint8_t *)xf_umem__area(u) + flat;
+		if (x->valid)
+			pat_build(c.data, c.len, &t.flow, t.sent);
+		if (x->raw ? xf_port_tx_raw(p, c.addr, c.len) : xf_port__tx(p, &c, 1) != 1)
+			fail("the TX ring refused a descriptor with nothing in flight");
+		if (x->valid)
+			t.sent++;
+		else if (!x->raw)
+			t.bad++;
+		invalid += !x->valid;
+		/* An accounted descriptor took its first frame along; the others it covers come
+		 * back once the kernel is done with it. */
+		tx_drain(&t);
+		xf_port__release(p, held + !x->raw, nh - !x->raw);
+		if (o.rate)
+			t.start = now() - (double)t.sent / o.rate;
+		k++;
+	}
+	xf_port__poll(p, true, 10);
+	tx_drain(&t);
+	sum_add(" sent=%u invalid=%u specials=%u completed=%lu", t.sent, invalid, nud,
+		(unsigned long)t.completed);
+	stats_expect(p, "tx", STATS([ST_TX_INVALID] = invalid, [ST_TX_EMPTY] = ST_ANY));
+	teardown(o.ifname, NULL);
+	return 0;
+}
+
+/* ---- outer IPv4/UDP encapsulation ---- */
+
+/* encap: receive on -q, push outer Ethernet/IPv4/UDP headers (to the peer, UDP port
+ * --dport2) into the headroom in front of each frame, and transmit it from another
+ * socket on -Q. The peer's kernel UDP socket gets every original frame, intact, as the
+ * payload. Even frames carry UDP checksum 0 (none), odd ones a computed one, which the
+ * peer's kernel checks. */
+static int case_encap(void)
+{
+	char r0[64];
+	const char *rules[] = { r0 };
+	XF_OPTS(xf_udp4_encap, e, .sport = 4789, .dport = o.dport2);
+	struct xf_steer *s;
+	struct xf_umem *u;
+	struct xf_port *rxp, *txp;
+	struct cport cp;
+	struct flow in;
+	uint64_t fwd = 0, completed = 0;
+	double end;
+
+	if (o.family != AF_INET)
+		fail("needs IPv4 addresses");
+	rule_text(r0, sizeof(r0), o.dport, 0);
+	flows(o.ifname, &in, NULL);
+	iface_mac(o.ifname, e.src_mac);
+	memcpy(e.dst_mac, o.peer_mac, 6);
+	memcpy(&e.saddr, &o.local_ip, 4);
+	memcpy(&e.daddr, &o.peer_ip, 4);
+	s = steer_up(o.ifname, rules, 1);
+	u = umem_up(o.frames);
+	rxp = port_up(o.ifname, u, o.queue, 0, s, RX);
+	txp = port_up(o.ifname, u, o.queue2, 0, NULL, TX);
+	cport_init(&cp, "rx", rxp, u, &in);
+
+	/* A TX frame with less headroom than the headers: refused, left as it was. */
+	{
+		struct xf_pkt pk, orig;
+
+		if (xf_port__tx_alloc(txp, &pk, 1) != 1)
+			fail("tx_alloc: no frame");
+		pk.len = 64;
+		orig = pk;
+		if (xf_port__push_udp4(txp, &pk, &e) != (o.headroom < XF_UDP4_ENCAP_LEN ?
+							  -ENOSPC : 0))
+			fail("push_udp4 with headroom %u: wrong verdict", o.headroom);
+		if (o.headroom < XF_UDP4_ENCAP_LEN && memcmp(&pk, &orig, sizeof(pk)))
+			fail("a refused push_udp4 changed the packet");
+		xf_port__release(txp, &orig, 1);
+	}
+	ready();
+	end = deadline();
+	while (fwd < o.count) {
+		struct xf_pkt pk[CF_BURST];
+		unsigned int n = xf_port__rx(rxp, pk, CF_BURST), done;
+
+		for (unsigned int i = 0; i < n; i++) {
+			struct xf_pkt orig = pk[i];
+			int err;
+
+			check_rx_pkt(&cp, &pk[i]);
+			e.udp_csum = (fwd + i) & 1;
+			err = xf_port__push_udp4(rxp, &pk[i], &e);
+			if (err)
+				fail("push_udp4: %s", strerror(-err));
+			/* In place: only the start moved back; the frame is the payload now. */
+			if (pk[i].addr != orig.addr - XF_UDP4_ENCAP_LEN ||
+			    pk[i].data != (uint8_t *)orig.data - XF_UDP4_ENCAP_LEN ||
+			    pk[i].len != orig.len + XF_UDP4_ENCAP_LEN)
+				fail("push_udp4 moved the packet: addr %llu -> %llu, len %u -> %u",
+				     (unsigned long long)orig.addr, (unsigned long long)pk[i].addr,
+				     orig.len, pk[i].len);
+		}
+		done = xf_port__tx(txp, pk, n);
+		for (double t_end = now() + 2; done < n;) {
+			completed += xf_port__complete(txp);
+			done += xf_port__tx(txp, pk + done, n - done);
+			if (now() > t_end)
+				fail("TX ring stuck");
+			xf_port__poll(txp, true, 1);
+		}
+		fwd += n;
+		completed += xf_port__complete(txp);
+		if (now() > end)
+			fail("encapsulated %lu of %u within %.0f s: rx %s", (unsigned long)fwd,
+			     o.count, o.timeout, diag(rxp));
+		if (!n)
+			xf_port__poll(rxp, false, 10);
+	}
+	while (frames_in_tx(txp)) {
+		completed += xf_port__complete(txp);
+		if (now() > end)
+			fail("%u encapsulated frames not completed", frames_in_tx(txp));
+		xf_port__poll(txp, true, 1);
+	}
+	if (completed != fwd)
+		fail("%lu completions for %lu frames sent", (unsigned long)completed,
+		     (unsigned long)fwd);
+	rx_quiet(&cp, 1, 0.05);
+	stats_expect(rxp, "rx", STATS(0));
+	stats_expect(txp, "tx", STATS([ST_TX_EMPTY] = ST_ANY));
+	sum_add(" encapsulated=%lu", (unsigned long)fwd);
+	teardown(o.ifname, NULL);
+	return 0;
+}
+
 struct ccase {
 	const char *name;
 	int (*fn)(void);
@@ -2133,6 +2683,12 @@ static const struct ccase cases[] = {
 	{ "bidi", case_bidi, "one socket sends and receives at once" },
 	{ "teardown", case_teardown, "create and destroy everything in a loop" },
 	{ "fork", case_fork, "fork() while receiving: the UMEM is not inherited" },
+	{ "mb_rx", case_mb_rx, "multi-buffer: jumbo frames received as chains" },
+	{ "mb_tx", case_mb_tx, "multi-buffer: jumbo frames sent as chains cut anywhere" },
+	{ "encap", case_encap, "outer IPv4/UDP pushed in place, to a kernel UDP socket" },
+	{ "un_descs", case_un_descs, "unaligned chunks: descriptors aligned mode refuses" },
+	{ "mb_fill_short", case_mb_fill_short, "multi-buffer: fill ring short of a whole chain" },
+	{ "mb_tx_bad", case_mb_tx_bad, "multi-buffer: malformed TX chains among valid frames" },
 };
 
 static void usage(FILE *f)
@@ -2142,7 +2698,7 @@ static void usage(FILE *f)
 		   "  --frame-size 2048|4096 --frames N --headroom N --fill-size N --comp-size N\n"
 		   "  --rx-size N --tx-size N --peer-mac MAC --local-ip IP --peer-ip IP\n"
 		   "  --sport P --dport P --sport2 P --dport2 P --fwd-mac MAC --vlan ID\n"
-		   "  --iters N --busy-poll USECS --q2-tx\n"
+		   "  --iters N --busy-poll USECS --q2-tx --multi-buffer --unaligned\n"
 		   "Prints one key=value summary line; exits 1 with a one-line reason on any "
 		   "violation.\ncases:\n");
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
@@ -2167,7 +2723,7 @@ static void parse(int argc, char **argv)
 {
 	enum { O_MODE = 256, O_FS, O_FRAMES, O_HR, O_FILL, O_COMP, O_RXS, O_TXS, O_RATE,
 	       O_PMAC, O_LIP, O_PIP, O_SPORT, O_DPORT, O_SPORT2, O_DPORT2, O_FMAC, O_VLAN,
-	       O_ITERS, O_BUSY, O_Q2TX };
+	       O_ITERS, O_BUSY, O_Q2TX, O_MB, O_UNALIGNED };
 	static const struct option lo[] = {
 		{ "mode", required_argument, NULL, O_MODE },
 		{ "frame-size", required_argument, NULL, O_FS },
@@ -2190,6 +2746,8 @@ static void parse(int argc, char **argv)
 		{ "iters", required_argument, NULL, O_ITERS },
 		{ "busy-poll", required_argument, NULL, O_BUSY },
 		{ "q2-tx", no_argument, NULL, O_Q2TX },
+		{ "multi-buffer", no_argument, NULL, O_MB },
+		{ "unaligned", no_argument, NULL, O_UNALIGNED },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -2224,9 +2782,9 @@ static void parse(int argc, char **argv)
 			dash = strchr(optarg, '-');
 			if (dash)
 				*dash = '\0';
-			o.size_min = o.size_max = num("-s", optarg, 60, CF_MAX_FRAME);
+			o.size_min = o.size_max = num("-s", optarg, 60, CF_MAX_JUMBO);
 			if (dash)
-				o.size_max = num("-s", dash + 1, o.size_min, CF_MAX_FRAME);
+				o.size_max = num("-s", dash + 1, o.size_min, CF_MAX_JUMBO);
 			break;
 		case 't': o.timeout = num("-t", optarg, 1, 3600); break;
 		case O_MODE:
@@ -2272,12 +2830,19 @@ static void parse(int argc, char **argv)
 		case O_ITERS: o.iters = num("--iters", optarg, 1, 100000); break;
 		case O_BUSY: o.busy_poll = num("--busy-poll", optarg, 0, 1000000); break;
 		case O_Q2TX: o.q2_tx = true; break;
+		case O_MB: o.multi_buffer = true; break;
+		case O_UNALIGNED: o.unaligned = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
 	}
 	if (optind != argc || !o.ifname) {
 		usage(stderr);
+		exit(2);
+	}
+	if (o.size_max > CF_MAX_FRAME && !o.multi_buffer) {
+		fprintf(stderr, CF_NAME ": -s: frames above %d bytes need --multi-buffer\n",
+			CF_MAX_FRAME);
 		exit(2);
 	}
 }

@@ -398,3 +398,177 @@ cf_fork() {
 
 test_conform_fork_native() { cf_fork native; }
 test_conform_fork_generic() { cf_fork generic; }
+
+# ---- multi-buffer: jumbo frames on veths with MTU 9000 ----
+
+CF_MB_N=1000	# jumbo frames per stream: every chain of them fits the peers' rings at once
+
+cf_jumbo_lab() {
+	lab_up "$@"
+	ip -n "$NS_A" link set dev "$IF_A" mtu 9000 || fail "cannot set MTU 9000 on $IF_A"
+	ip -n "$NS_B" link set dev "$IF_B" mtu 9000 || fail "cannot set MTU 9000 on $IF_B"
+}
+
+# cf_mb_rx MODE FRAME_SIZE: b sends jumbo frames as chains, a receives them as chains.
+# 2048-byte frames hold 1792 bytes of a received packet: a 9014-byte frame is 6 segments.
+cf_mb_rx() {
+	cf_jumbo_lab
+	cf_start r a mb_rx -i "$IF_A" --mode "$1" --frame-size "$2" --frames 16384 \
+		--fill-size 8192 --rx-size 8192 --multi-buffer -n $CF_MB_N $(cf_peer_b)
+	local pid=$CF_PID
+	cf_send "$IF_B" "$MAC_A" $CF_MB_N 60-9014 --multi-buffer $(cf_rate "$1")
+	cf_end r "$pid"
+	expect "packets" "$(cf_kv r packets)" $CF_MB_N
+	[ "$(cf_kv r chains)" -gt $((CF_MB_N / 2)) ] || fail "only $(cf_kv r chains) chains"
+	no_xdp "$NS_A" "$IF_A"
+}
+
+test_conform_mb_rx_4k_native() { cf_mb_rx native 4096; }
+test_conform_mb_rx_4k_generic() { cf_mb_rx generic 4096; }
+test_conform_mb_rx_2k_native() { cf_mb_rx native 2048; }
+test_conform_mb_rx_2k_generic() { cf_mb_rx generic 2048; }
+
+# cf_mb_tx MODE: a sends chains cut at varying points, b reassembles and checks them.
+cf_mb_tx() {
+	cf_jumbo_lab
+	(exec scripts/lab.sh exec "$LAB_ID" b "$XF" recv -i "$IF_B" --mode "$1" --multi-buffer \
+		--frame-size 4096 --frames 16384 --ring-size 8192 -n $CF_MB_N -t 30 --verify \
+		--json) >"$T_DIR/rb.json" 2>"$T_DIR/rb.err" &
+	RECV_PID=$!
+	wait_for "$T_DIR/rb.err" "receiving on" 15
+	cf_run t mb_tx -i "$IF_A" --mode "$1" --multi-buffer -n $CF_MB_N -s 60-9014 \
+		$(cf_peer_b) $(cf_rate "$1")
+	cf_recv_check rb $CF_MB_N "$1"
+	[ "$(jget "$T_DIR/rb.json" .chained)" -gt $((CF_MB_N / 2)) ] ||
+		fail "b got only $(jget "$T_DIR/rb.json" .chained) chained packets"
+	no_xdp "$NS_A" "$IF_A"
+}
+
+test_conform_mb_tx_native() { cf_mb_tx native; }
+test_conform_mb_tx_generic() { cf_mb_tx generic; }
+
+# Malformed chains among a stream of valid frames: b sees exactly the valid ones, in order,
+# and nothing of the chain left dangling at the end (b runs until a has closed its socket).
+cf_mb_tx_bad() {
+	cf_jumbo_lab
+	(exec scripts/lab.sh exec "$LAB_ID" b "$XF" recv -i "$IF_B" --mode "$1" --multi-buffer \
+		--frame-size 4096 --frames 16384 --ring-size 8192 -t 60 --verify \
+		--json) >"$T_DIR/rb.json" 2>"$T_DIR/rb.err" &
+	RECV_PID=$!
+	wait_for "$T_DIR/rb.err" "receiving on" 15
+	cf_run t mb_tx_bad -i "$IF_A" --mode "$1" --multi-buffer -n 1500 -s 60-1500 \
+		$(cf_peer_b) $(cf_rate "$1")
+	kill -INT "$RECV_PID"
+	cf_recv_check rb 1500 "$1"
+	expect "tx_invalid_descs" "$(cf_kv t tx.tx_invalid_descs)" 22
+	no_xdp "$NS_A" "$IF_A"
+}
+
+test_conform_mb_tx_bad_native() { cf_mb_tx_bad native; }
+test_conform_mb_tx_bad_generic() { cf_mb_tx_bad generic; }
+
+# An 8-frame UMEM, all in the fill ring, not read while 20 frames of 9014 bytes (3 segments
+# of 4096-byte frames each) arrive: 2 land whole, 18 are dropped whole, 2 buffers stay.
+cf_mb_fill_short() {
+	cf_jumbo_lab
+	cf_start r a mb_fill_short -i "$IF_A" --mode "$1" --multi-buffer --frames 8 -s 9014 \
+		-N 20 $(cf_peer_b)
+	local pid=$CF_PID
+	cf_send "$IF_B" "$MAC_A" 20 9014 --multi-buffer $(cf_rate "$1")
+	cf_end r "$pid"
+	expect "rx_dropped" "$(cf_kv r rx.rx_dropped)" 18
+	expect "packets" "$(cf_kv r ring_rx)" 6
+}
+
+test_conform_mb_fill_short_native() { cf_mb_fill_short native; }
+test_conform_mb_fill_short_generic() { cf_mb_fill_short generic; }
+
+# ---- unaligned chunk mode: 3000-byte frames ----
+
+test_conform_unaligned_rx_native() { cf_rx native 3000 $CF_N 64-1500 --unaligned; }
+test_conform_unaligned_rx_generic() { cf_rx generic 3000 $CF_N 64-1500 --unaligned; }
+# TX of a whole stream from 3000-byte frames, with the special descriptors among it.
+test_conform_unaligned_descs_native() {
+	cf_tx native un_descs $CF_N --unaligned --frame-size 3000 -s 60-1500
+}
+test_conform_unaligned_descs_generic() {
+	cf_tx generic un_descs $CF_N --unaligned --frame-size 3000 -s 60-1500
+}
+
+# ---- outer IPv4/UDP encapsulation, received by a kernel UDP socket ----
+
+# cf_udp_inner PORT COUNT: in b, a kernel UDP socket on PORT takes COUNT datagrams (or stops
+# after 10 s of silence) and checks that each payload is a whole test frame from b to a:
+# addresses, IPv4 and UDP checksums, the pattern, sequence numbers in order from 0.
+# Writes "ok=N bad=M why=..." to $T_DIR/inner.out. Returns once it listens; sets UDP_PID.
+cf_udp_inner() {
+	(exec scripts/lab.sh exec "$LAB_ID" b python3 -c '
+import socket, struct, sys
+ready, port, count, mac_a, mac_b, ip_a, ip_b = sys.argv[1:8]
+def csum(b):
+    b += b"\0" * (len(b) & 1)
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return s
+def check(f, seq):
+    if len(f) < 64 or f[0:6] != bytes.fromhex(mac_a.replace(":", "")) or \
+       f[6:12] != bytes.fromhex(mac_b.replace(":", "")) or f[12:14] != b"\x08\x00":
+        return "ethernet header"
+    ip = f[14:34]
+    if csum(ip) != 0xffff or ip[9] != 17 or ip[12:16] != socket.inet_aton(ip_b) or \
+       ip[16:20] != socket.inet_aton(ip_a) or struct.unpack("!H", ip[2:4])[0] != len(f) - 14:
+        return "inner IPv4 header"
+    udp = f[34:]
+    if struct.unpack("!H", udp[2:4])[0] != 4242 or \
+       csum(ip[12:20] + struct.pack("!BBH", 0, 17, len(udp)) + udp) != 0xffff:
+        return "inner UDP header or checksum"
+    pl = udp[8:]
+    if pl[0:4] != b"XSKF" or struct.unpack("!I", pl[4:8])[0] != seq:
+        return "sequence %d expected" % seq
+    if any(pl[k] != (seq + k) & 0xff for k in range(8, len(pl))):
+        return "payload of %d" % seq
+    return None
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 33, 8 << 20)  # SO_RCVBUFFORCE: past rmem_max
+s.bind(("0.0.0.0", int(port))); s.settimeout(10)
+open(ready, "w").write("listening\n")
+ok = bad = 0; why = "-"
+try:
+    while ok + bad < int(count):
+        r = check(s.recv(4096), ok + bad)
+        if r:
+            bad += 1; why = why if why != "-" else r.replace(" ", "_")
+        else:
+            ok += 1
+except socket.timeout:
+    pass
+print("ok=%d bad=%d why=%s" % (ok, bad, why))' "$T_DIR/udp.ready" "$1" "$2" "$MAC_A" "$MAC_B" \
+		"$IP4_A" "$IP4_B") >"$T_DIR/inner.out" &
+	UDP_PID=$!
+	wait_for "$T_DIR/udp.ready" listening
+}
+
+# cf_encap MODE HEADROOM: b sends the pattern on its queue 1; a encapsulates each frame
+# (UDP checksum 0 and computed, alternately) and sends it back from its other queue to b's
+# kernel, which checks the outer IPv4 and UDP checksums before the socket sees anything.
+cf_encap() {
+	local qs="-q 1 -Q 0" csum0 csum1
+	[ "$1" = generic ] && qs="-q 0 -Q 1"
+	lab_up -q 2
+	csum0=$(in_b awk '/^Udp: [0-9]/ { print $8 }' /proc/net/snmp)
+	cf_udp_inner 6081 $CF_N
+	cf_start x a encap -i "$IF_A" $qs --mode "$1" --headroom "$2" --dport2 6081 -n $CF_N \
+		$(cf_peer_b)
+	local pid=$CF_PID
+	cf_send "$IF_B" "$MAC_A" $CF_N 64-1450 -q 1 $CF_FWD_RATE
+	cf_end x "$pid"
+	wait "$UDP_PID" || fail "the UDP listener in b failed"
+	echo "b: $(cat "$T_DIR/inner.out")"
+	expect "inner frames intact" "$(cat "$T_DIR/inner.out")" "ok=$CF_N bad=0 why=-"
+	csum1=$(in_b awk '/^Udp: [0-9]/ { print $8 }' /proc/net/snmp)
+	expect "UDP InCsumErrors in b" "$((csum1 - csum0))" 0
+}
+
+test_conform_encap_native() { cf_encap native 0; }
+test_conform_encap_generic() { cf_encap generic 0; }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Unit tests of the UMEM: option checks, page alignment, pinned-memory accounting,
  * MADV_DONTFORK across fork(), the frame pool's bookkeeping, mode names and logging. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -885,6 +886,136 @@ static void test_print_silenced(void **state)
 	assert_null(xf_set_print(old));
 }
 
+/* ---- unaligned chunk mode ---- */
+
+static void test_unaligned_frame_sizes(void **state)
+{
+	static const __u32 good[] = { 2048, 2049, 3000, 4095, 4096 };
+	static const __u32 bad[] = { 1, 1024, 2047, 4097, 8192, UINT32_MAX };
+	char what[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		XF_OPTS(xf_umem_opts, o, .frame_size = good[i], .frame_count = 16,
+			.flags = XF_UMEM_F_UNALIGNED);
+
+		snprintf(what, sizeof(what), "unaligned frame size %u", good[i]);
+		expect_accepted(&o, what);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		XF_OPTS(xf_umem_opts, o, .frame_size = bad[i], .frame_count = 16,
+			.flags = XF_UMEM_F_UNALIGNED);
+
+		snprintf(what, sizeof(what), "unaligned frame size %u", bad[i]);
+		expect_refused(&o, what);
+	}
+}
+
+/* 3000-byte frames: the pool holds multiples of 3000, and an address with the kernel's
+ * offset in its upper 16 bits, or one running into the next frame's bytes, belongs to
+ * the frame its flat address starts in. */
+static void test_unaligned_addresses(void **state)
+{
+	XF_OPTS(xf_umem_opts, o, .frame_size = 3000, .frame_count = 8,
+		.flags = XF_UMEM_F_UNALIGNED);
+	struct xf_umem *u = xf_umem__create(&o);
+	__u64 a[8], enc;
+
+	(void)state;
+	assert_non_null(u);
+	assert_true(xf_umem__unaligned(u));
+	assert_int_equal(u->size, 3000 * 8);
+	assert_int_equal(xf_umem_pool_get(u, a, 8, XF_PLACE_FILL), 8);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(a[i] % 3000, 0);
+	/* The kernel's encoding: chunk base low, offset of the data high. */
+	enc = a[2] | (256ull << XSK_UNALIGNED_BUF_OFFSET_SHIFT);
+	assert_int_equal(xf_umem_flat_addr(u, enc), a[2] + 256);
+	xf_umem_move(u, &enc, 1, XF_PLACE_FILL, XF_PLACE_APP);
+	assert_int_equal(u->place[a[2] / 3000], XF_PLACE_APP);
+	assert_counts(u, 0, 7, 1, 0);
+	/* Completion of an encoded address that is ours, and of one past the end (stray). */
+	xf_umem_move(u, &enc, 1, XF_PLACE_APP, XF_PLACE_TX);
+	{
+		__u64 comp[2] = { enc, (3000 * 7 + 2990) | (100ull << XSK_UNALIGNED_BUF_OFFSET_SHIFT) };
+
+		assert_int_equal(xf_umem_complete(u, comp, 2, XF_PLACE_TX), 1);
+		assert_int_equal(u->stray_completions, 1);
+	}
+	for (int i = 0; i < 8; i++)
+		if (i != 2)
+			xf_umem_pool_put(u, &a[i], 1, XF_PLACE_FILL);
+	assert_all_home(u);
+	assert_int_equal(xf_umem__destroy(u), 0);
+}
+
+/* Aligned mode ignores the upper bits: an address is what it says. */
+static void test_aligned_addresses_are_plain(void **state)
+{
+	struct xf_umem *u = umem_small(2048, 4);
+
+	(void)state;
+	assert_false(xf_umem__unaligned(u));
+	assert_int_equal(xf_umem_flat_addr(u, 1ull << XSK_UNALIGNED_BUF_OFFSET_SHIFT),
+			 1ull << XSK_UNALIGNED_BUF_OFFSET_SHIFT);
+	assert_int_equal(xf_umem__destroy(u), 0);
+}
+
+/* ---- outer IPv4/UDP encapsulation ---- */
+
+/* Known answer: the checksums were computed independently (Python, RFC 1071) for this
+ * 19-byte inner frame (odd, so the last byte is padded). */
+static void test_encap_udp4_layout(void **state)
+{
+	XF_OPTS(xf_udp4_encap, e, .dst_mac = { 2, 0, 0, 0, 0, 2 },
+		.src_mac = { 2, 0, 0, 0, 0, 1 }, .sport = 4789, .dport = 6081, .ttl = 33,
+		.tos = 0x10, .udp_csum = true);
+	static const __u8 want_hdr[XF_UDP4_ENCAP_LEN] = {
+		2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00,		/* Ethernet */
+		0x45, 0x10, 0, 47, 0, 0, 0x40, 0x00, 33, 17, 0xcd, 0x86,	/* IPv4 */
+		198, 18, 0, 1, 198, 18, 0, 2,
+		0x12, 0xb5, 0x17, 0xc1, 0, 27, 0x0d, 0x17,		/* UDP */
+	};
+	__u8 buf[XF_UDP4_ENCAP_LEN + 19], inner[19];
+
+	(void)state;
+	e.saddr = htonl(0xc6120001);
+	e.daddr = htonl(0xc6120002);
+	for (int i = 0; i < 19; i++)
+		inner[i] = (__u8)(0x30 + i);
+	memcpy(buf + XF_UDP4_ENCAP_LEN, inner, sizeof(inner));
+	xf_encap_udp4(buf, sizeof(inner), &e);
+	assert_memory_equal(buf, want_hdr, sizeof(want_hdr));
+	/* The inner frame is untouched. */
+	assert_memory_equal(buf + XF_UDP4_ENCAP_LEN, inner, sizeof(inner));
+
+	/* Without udp_csum the checksum is 0 (none) and the rest is the same. */
+	e.udp_csum = false;
+	xf_encap_udp4(buf, sizeof(inner), &e);
+	assert_memory_equal(buf, want_hdr, XF_UDP4_ENCAP_LEN - 2);
+	assert_int_equal(buf[40], 0);
+	assert_int_equal(buf[41], 0);
+}
+
+/* Defaults for an options struct that leaves ttl and tos unset, or is from a caller that
+ * knew only the fields up to dport: ttl 64, tos 0, no UDP checksum. */
+static void test_encap_udp4_defaults(void **state)
+{
+	XF_OPTS(xf_udp4_encap, e, .sport = 1, .dport = 2, .udp_csum = true);
+	__u8 buf[XF_UDP4_ENCAP_LEN + 8] = {};
+
+	(void)state;
+	xf_encap_udp4(buf, 8, &e);
+	assert_int_equal(buf[14 + 1], 0);	/* tos */
+	assert_int_equal(buf[14 + 8], 64);	/* ttl */
+	assert_true(buf[40] || buf[41]);	/* checksum computed */
+	e.sz = offsetof(struct xf_udp4_encap, ttl);
+	xf_encap_udp4(buf, 8, &e);
+	assert_int_equal(buf[14 + 8], 64);
+	assert_int_equal(buf[40], 0);		/* udp_csum not seen: none */
+	assert_int_equal(buf[41], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -909,6 +1040,11 @@ int main(void)
 		cmocka_unit_test(test_pool_get_more_than_free),
 		cmocka_unit_test(test_pool_lifo),
 		cmocka_unit_test(test_pool_put_with_offset),
+		cmocka_unit_test(test_unaligned_frame_sizes),
+		cmocka_unit_test(test_unaligned_addresses),
+		cmocka_unit_test(test_aligned_addresses_are_plain),
+		cmocka_unit_test(test_encap_udp4_layout),
+		cmocka_unit_test(test_encap_udp4_defaults),
 		cmocka_unit_test(test_pool_move_accounting),
 		cmocka_unit_test(test_reclaim_fill_and_tx_not_app),
 		cmocka_unit_test(test_all_frames_come_home),

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include "cli.h"
 
-#define RECV_BURST 64
+#define RECV_BURST 64	/* descriptors: at least XF_PKT_MAX_SEGS */
 #define RECV_MAX_RULES 1024
 #define RECV_DEFAULT_RULE "udp dport 4242"
 
@@ -24,7 +24,7 @@ struct recv_opts {
 	enum xf_bind_mode bind;
 	unsigned long count;
 	double seconds;
-	bool verify, json, no_wakeup, user_rules, hugepages, hugepages_got;
+	bool verify, json, no_wakeup, user_rules, hugepages, hugepages_got, multi_buffer;
 	unsigned long frame_size, frames, headroom, ring_size;
 };
 
@@ -34,15 +34,17 @@ static void recv_usage(FILE *f)
 		"usage: " CLI_NAME " recv -i IFACE [-q QUEUE] [-r RULE]... [--mode auto|native|generic]\n"
 		"                    [--bind auto|copy|zero-copy] [-n COUNT] [-t SECONDS] [--verify]\n"
 		"                    [--json] [--frame-size 2048|4096] [--frames N] [--headroom N]\n"
-		"                    [--ring-size N] [--hugepages] [--no-wakeup] [-v]\n"
+		"                    [--ring-size N] [--hugepages] [--multi-buffer] [--no-wakeup] [-v]\n"
 		"Steers packets matching RULE (default '" RECV_DEFAULT_RULE "') on IFACE into an AF_XDP\n"
-		"socket on QUEUE and receives them. Exit status 2 when --verify finds a problem.\n");
+		"socket on QUEUE and receives them. Exit status 2 when --verify finds a problem.\n"
+		"--multi-buffer receives packets larger than a frame (jumbo frames up to an MTU of\n"
+		"9000) as chains of frames; without it the kernel drops them (xdp_stats.rx_dropped).\n");
 }
 
 static int parse_recv(int argc, char **argv, struct recv_opts *o)
 {
 	enum { O_MODE = 256, O_BIND, O_VERIFY, O_JSON, O_FSIZE, O_FRAMES, O_HEADROOM, O_NOWAKE,
-	       O_RING, O_HUGE };
+	       O_RING, O_HUGE, O_MB };
 	static const struct option lopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "queue", required_argument, NULL, 'q' },
@@ -59,6 +61,7 @@ static int parse_recv(int argc, char **argv, struct recv_opts *o)
 		{ "no-wakeup", no_argument, NULL, O_NOWAKE },
 		{ "ring-size", required_argument, NULL, O_RING },
 		{ "hugepages", no_argument, NULL, O_HUGE },
+		{ "multi-buffer", no_argument, NULL, O_MB },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -109,6 +112,7 @@ static int parse_recv(int argc, char **argv, struct recv_opts *o)
 		case O_JSON: o->json = true; break;
 		case O_NOWAKE: o->no_wakeup = true; break;
 		case O_HUGE: o->hugepages = true; break;
+		case O_MB: o->multi_buffer = true; break;
 		case O_FSIZE:
 			if (cli_uint("--frame-size", optarg, 2048, 4096, &o->frame_size))
 				return -1;
@@ -151,12 +155,42 @@ static int parse_recv(int argc, char **argv, struct recv_opts *o)
 }
 
 struct recv_totals {
-	uint64_t packets, bytes;
+	uint64_t packets, bytes, chained;
 	double elapsed;
 	bool interrupted;
 };
 
-/* The receive loop: poll the socket, the signalfd and the deadline timer. */
+/* Count and check the packets of a burst of @n descriptors; a multi-buffer packet (a
+ * chain) is checked as the one frame it was on the wire. Returns the packets. */
+static unsigned int take_burst(const struct recv_opts *o, struct verify *vf,
+			       struct recv_totals *t, const struct xf_pkt *pkts, unsigned int n)
+{
+	static uint8_t whole[PAT_MAX_JUMBO];
+	unsigned int i = 0, npkts = 0;
+
+	while (i < n) {
+		unsigned int segs = o->multi_buffer ? xf_pkt__segs(pkts + i, n - i) : 1;
+		unsigned int len;
+
+		if (!segs)
+			segs = n - i;	/* the library hands out whole chains; never loop on one */
+		len = xf_pkt__len(pkts + i, segs);
+
+		t->bytes += len;
+		if (segs > 1)
+			t->chained++;
+		if (o->verify && segs == 1)
+			verify_packet(vf, pkts[i].data, len);
+		else if (o->verify && pat_gather(whole, sizeof(whole), pkts + i, segs))
+			verify_packet(vf, whole, len);
+		else if (o->verify)
+			vf->bad++;	/* longer than any test frame */
+		i += segs;
+		npkts++;
+	}
+	return npkts;
+}
+
 /* Why the socket stopped: the interface went away or was reconfigured under us. */
 static void socket_gone(const struct recv_opts *o, struct xf_port *port)
 {
@@ -197,13 +231,10 @@ static int recv_loop(struct xf_port *port, struct xf_steer *steer, const struct 
 
 		if (o->count && o->count - t->packets < want)
 			want = (unsigned int)(o->count - t->packets);
+		if (o->multi_buffer)
+			want = RECV_BURST;	/* counts segments; only whole chains come */
 		n = xf_port__rx(port, pkts, want);
-		for (unsigned int i = 0; i < n; i++) {
-			t->bytes += pkts[i].len;
-			if (o->verify)
-				verify_packet(vf, pkts[i].data, pkts[i].len);
-		}
-		t->packets += n;
+		t->packets += take_burst(o, vf, t, pkts, n);
 		xf_port__release(port, pkts, n);
 		if (n && ++bursts % RECV_CHECK_EVERY)
 			continue;
@@ -270,6 +301,8 @@ static json_object *recv_report(const struct recv_opts *o, const struct recv_tot
 	json_object_object_add(r, "driver", json_object_new_string(xf_steer__driver(steer)));
 	json_object_object_add(r, "need_wakeup", json_object_new_boolean(xf_port__need_wakeup(port)));
 	json_object_object_add(r, "hugepages", json_object_new_boolean(o->hugepages_got));
+	json_object_object_add(r, "multi_buffer", json_object_new_boolean(xf_port__multi_buffer(port)));
+	json_object_object_add(r, "chained", json_object_new_uint64(t->chained));
 	json_object_object_add(r, "fallbacks", report_fallbacks(steer, port));
 	xf_port__xdp_stats(port, &xs);
 	json_object_object_add(r, "xdp_stats", report_xdp_stats(&xs));
@@ -343,7 +376,8 @@ int cmd_recv(int argc, char **argv)
 	o.hugepages_got = xf_umem__hugepages(umem);
 
 	XF_OPTS(xf_port_opts, popts, .queue = o.queue, .bind = o.bind, .steer = steer,
-		.tx_size = XF_PORT_NO_RING, .no_need_wakeup = o.no_wakeup, .rx_size = o.ring_size);
+		.tx_size = XF_PORT_NO_RING, .no_need_wakeup = o.no_wakeup, .rx_size = o.ring_size,
+		.multi_buffer = o.multi_buffer);
 	port = xf_port__create(o.ifname, umem, &popts);
 	if (!port)
 		goto out;

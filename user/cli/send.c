@@ -17,6 +17,8 @@
 
 #define SEND_BURST 64
 #define SEND_COMPLETE_TIMEOUT 5.0
+#define SEND_MAX_SINGLE (4096 - 256)
+#define SEND_MAX_SEGS 3		/* frames of 4096 bytes a PAT_MAX_JUMBO frame needs */
 
 struct send_opts {
 	const char *ifname;
@@ -26,7 +28,7 @@ struct send_opts {
 	const char *src_ip, *dst_ip;
 	unsigned long count, size_min, size_max, rate, seed, first_seq;
 	enum xf_bind_mode bind;
-	bool json;
+	bool json, multi_buffer;
 };
 
 static void send_usage(FILE *f)
@@ -35,10 +37,13 @@ static void send_usage(FILE *f)
 		"usage: " CLI_NAME " send -i IFACE [-q QUEUE] --dst-mac MAC [--src-mac MAC]\n"
 		"                    --src-ip IP --dst-ip IP [--src-port P] --dst-port P [-n COUNT]\n"
 		"                    [-s SIZE | -s MIN-MAX] [--rate PPS] [--seed N]\n"
-		"                    [--first-seq N] [--bind auto|copy|zero-copy] [--json] [-v]\n"
+		"                    [--first-seq N] [--bind auto|copy|zero-copy] [--multi-buffer]\n"
+		"                    [--json] [-v]\n"
 		"Sends COUNT (default 1000) UDP frames of SIZE bytes (Ethernet frame without FCS,\n"
 		"default 64) carrying the xskflow test pattern, sequence numbers from --first-seq\n"
-		"(default 0); MIN-MAX draws sizes from a PRNG seeded by --seed.\n");
+		"(default 0); MIN-MAX draws sizes from a PRNG seeded by --seed. SIZE is at most\n"
+		"3840 bytes, or %d with --multi-buffer (frames chained, for an MTU of 9000).\n",
+		PAT_MAX_JUMBO);
 }
 
 static int parse_size(const char *s, unsigned long *lo, unsigned long *hi)
@@ -64,7 +69,7 @@ static int parse_size(const char *s, unsigned long *lo, unsigned long *hi)
 static int parse_send(int argc, char **argv, struct send_opts *o)
 {
 	enum { O_DMAC = 256, O_SMAC, O_SIP, O_DIP, O_SPORT, O_DPORT, O_RATE, O_SEED, O_BIND,
-	       O_JSON, O_FIRST };
+	       O_JSON, O_FIRST, O_MB };
 	static const struct option lopts[] = {
 		{ "interface", required_argument, NULL, 'i' },
 		{ "queue", required_argument, NULL, 'q' },
@@ -81,6 +86,7 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 		{ "first-seq", required_argument, NULL, O_FIRST },
 		{ "bind", required_argument, NULL, O_BIND },
 		{ "json", no_argument, NULL, O_JSON },
+		{ "multi-buffer", no_argument, NULL, O_MB },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -159,6 +165,7 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 			}
 			break;
 		case O_JSON: o->json = true; break;
+		case O_MB: o->multi_buffer = true; break;
 		case 'v': v++; break;
 		case 'h': send_usage(stdout); exit(0);
 		default: send_usage(stderr); return -1;
@@ -188,6 +195,15 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 			o->size_min, sfam == AF_INET6 ? "IPv6" : "IPv4", min);
 		return -1;
 	}
+	if (o->size_max > (o->multi_buffer ? PAT_MAX_JUMBO : SEND_MAX_SINGLE)) {
+		if (o->multi_buffer)
+			cli_err("--size: %lu bytes is more than a 9000-byte MTU carries; use at most %d",
+				o->size_max, PAT_MAX_JUMBO);
+		else
+			cli_err("--size: %lu bytes does not fit a 4096-byte frame; use at most %d, "
+				"or --multi-buffer for jumbo frames", o->size_max, SEND_MAX_SINGLE);
+		return -1;
+	}
 	return 0;
 }
 
@@ -210,21 +226,110 @@ static void sleep_until(double t)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
+static unsigned int pkt_len(const struct send_opts *o, uint32_t *rng)
+{
+	unsigned int len = (unsigned int)o->size_min;
+
+	if (o->size_max > o->size_min)
+		len += next_rand(rng) % (o->size_max - o->size_min + 1);
+	return len;
+}
+
+/* The PRNG state after drawing the sizes of @n packets from state @rng. */
+static uint32_t rng_at(const struct send_opts *o, uint32_t rng, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		pkt_len(o, &rng);
+	return rng;
+}
+
+/* Packets (not segments) in @n whole segments. */
+static unsigned int count_pkts(const struct xf_pkt *pkts, unsigned int n)
+{
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		k += !(pkts[i].options & XF_PKT_CONTD);
+	return k;
+}
+
+/* One packet of @len bytes as a chain of frames: built whole in @scratch, then cut at
+ * frame boundaries. Returns the segments used, 0 when the pool ran short. */
+static unsigned int build_chain(struct xf_port *port, struct xf_pkt *segs, unsigned int len,
+				const struct flow *f, uint32_t seq)
+{
+	static uint8_t scratch[PAT_MAX_JUMBO];
+	unsigned int n, off = 0, want;
+
+	if (xf_port__tx_alloc(port, segs, 1) != 1)
+		return 0;
+	want = (len + segs[0].len - 1) / segs[0].len;
+	n = 1 + xf_port__tx_alloc(port, segs + 1, want - 1);
+	if (n < want) {
+		xf_port__release(port, segs, n);
+		return 0;
+	}
+	pat_build(scratch, len, f, seq);
+	for (unsigned int i = 0; i < n; i++) {
+		unsigned int k = len - off < segs[i].len ? len - off : segs[i].len;
+
+		memcpy(segs[i].data, scratch + off, k);
+		segs[i].len = k;
+		segs[i].options = i + 1 < n ? XF_PKT_CONTD : 0;
+		off += k;
+	}
+	return n;
+}
+
+/* Up to @want packets in @pkts (segments with multi-buffer). Returns segments built;
+ * @npkts receives the packets they make. */
+static unsigned int build_burst(struct xf_port *port, struct xf_pkt *pkts, unsigned int want,
+				const struct send_opts *o, uint64_t sent, uint32_t *rng,
+				unsigned int *npkts)
+{
+	unsigned int n = 0, k;
+
+	*npkts = 0;
+	if (!o->multi_buffer) {
+		n = xf_port__tx_alloc(port, pkts, want);
+		for (unsigned int i = 0; i < n; i++) {
+			pkts[i].len = pkt_len(o, rng);
+			pkts[i].options = 0;
+			pat_build(pkts[i].data, pkts[i].len, &o->flow,
+				  (uint32_t)(o->first_seq + sent + i));
+		}
+		*npkts = n;
+		return n;
+	}
+	for (; *npkts < want; (*npkts)++) {
+		uint32_t r = *rng;
+
+		k = build_chain(port, pkts + n, pkt_len(o, &r), &o->flow,
+				(uint32_t)(o->first_seq + sent + *npkts));
+		if (!k)
+			break;
+		*rng = r;
+		n += k;
+	}
+	return n;
+}
+
 int cmd_send(int argc, char **argv)
 {
 	struct send_opts o = {};
 	struct xf_umem *umem = NULL;
 	struct xf_port *port = NULL;
-	struct xf_pkt pkts[SEND_BURST];
+	struct xf_pkt pkts[SEND_BURST * SEND_MAX_SEGS];
 	uint64_t sent = 0, bytes = 0;
 	json_object *report = NULL;
-	uint32_t rng;
+	uint32_t rng, rng_before;
+	unsigned int npkts;
 	double start, deadline;
 	int ret = 1;
 
 	if (parse_send(argc, argv, &o))
 		return 1;
-	rng = (uint32_t)o.seed;
+	rng = rng_before = (uint32_t)o.seed;
 	if (!o.have_src_mac && cli_iface_mac(o.ifname, o.flow.src_mac)) {
 		cli_err("interface '%s' not found or has no MAC address; check 'ip link' or give "
 			"--src-mac", o.ifname);
@@ -233,15 +338,11 @@ int cmd_send(int argc, char **argv)
 
 	XF_OPTS(xf_umem_opts, uopts, .frame_size = o.size_max > 2048 ? 4096 : 2048,
 		.frame_count = 4096);
-	if (o.size_max > 4096 - 256) {
-		cli_err("--size: %lu bytes does not fit a 4096-byte frame; use at most %d",
-			o.size_max, 4096 - 256);
-		return 1;
-	}
 	umem = xf_umem__create(&uopts);
 	if (!umem)
 		goto out;
-	XF_OPTS(xf_port_opts, popts, .queue = o.queue, .bind = o.bind, .rx_size = XF_PORT_NO_RING);
+	XF_OPTS(xf_port_opts, popts, .queue = o.queue, .bind = o.bind, .rx_size = XF_PORT_NO_RING,
+		.multi_buffer = o.multi_buffer);
 	port = xf_port__create(o.ifname, umem, &popts);
 	if (!port)
 		goto out;
@@ -259,22 +360,18 @@ int cmd_send(int argc, char **argv)
 			sleep_until(start + (double)sent / o.rate);
 		}
 		xf_port__complete(port);
-		n = xf_port__tx_alloc(port, pkts, want);
-		for (unsigned int i = 0; i < n; i++) {
-			unsigned int len = o.size_min;
-
-			if (o.size_max > o.size_min)
-				len += next_rand(&rng) % (o.size_max - o.size_min + 1);
-			pat_build(pkts[i].data, len, &o.flow, (uint32_t)(o.first_seq + sent + i));
-			pkts[i].len = len;
-		}
+		n = build_burst(port, pkts, want, &o, sent, &rng, &npkts);
 		done = xf_port__tx(port, pkts, n);
 		for (unsigned int i = 0; i < done; i++)
 			bytes += pkts[i].len;
-		/* What the ring could not take goes back; it is rebuilt with the same numbers. */
+		/* What the ring could not take goes back; it is rebuilt with the same numbers
+		 * (the PRNG is rewound to the first packet not sent). */
 		xf_port__release(port, pkts + done, n - done);
-		sent += done;
-		if (done < want)
+		npkts = count_pkts(pkts, done);
+		rng = rng_at(&o, rng_before, npkts);
+		sent += npkts;
+		rng_before = rng;
+		if (npkts < want)
 			xf_port__poll(port, true, 10);
 	}
 

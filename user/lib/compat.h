@@ -24,6 +24,10 @@
 #define XDP_USE_SG (1 << 4)		/* 6.6: AF_XDP multi-buffer */
 #endif
 
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)		/* 6.6: xdp_desc.options, more frags follow */
+#endif
+
 #ifndef BPF_FS_MAGIC
 #define BPF_FS_MAGIC 0xcafe4a11
 #endif

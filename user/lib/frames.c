@@ -21,9 +21,11 @@ static inline void books_balance(const struct xf_umem *u)
 	(void)u;
 }
 
+/* Frames sit at multiples of frame_size in both chunk modes; in unaligned mode the
+ * frame size need not be a power of two, so this is a division, not a shift. */
 static inline __u32 frame_index(const struct xf_umem *u, __u64 addr)
 {
-	return (__u32)(addr / u->frame_size);
+	return (__u32)(xf_umem_flat_addr(u, addr) / u->frame_size);
 }
 
 static inline void set_place(struct xf_umem *u, __u32 idx, __u8 from, __u8 to)
@@ -73,11 +75,12 @@ __u32 xf_umem_complete(struct xf_umem *u, const __u64 *addrs, __u32 n, __u8 from
 
 	pthread_mutex_lock(&u->lock);
 	for (__u32 i = 0; i < n; i++) {
-		__u32 idx = frame_index(u, addrs[i]);
+		__u64 flat = xf_umem_flat_addr(u, addrs[i]);
+		__u32 idx = frame_index(u, flat);
 
 		/* The kernel hands back what it was given, invalid descriptors included: only
 		 * a frame we actually submitted comes home. */
-		if (addrs[i] >= u->size || u->place[idx] != from) {
+		if (flat >= u->size || idx >= u->frame_count || u->place[idx] != from) {
 			stray++;
 			continue;
 		}

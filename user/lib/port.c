@@ -9,8 +9,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_xdp.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include "compat.h"
 #include "xf_internal.h"
 #include "../../bpf/xf_abi.h"
 
@@ -19,17 +23,15 @@
 #define XF_BUSY_RETRIES 20
 #define XF_BUSY_RETRY_US 50000
 
-#ifndef SO_PREFER_BUSY_POLL
-#define SO_PREFER_BUSY_POLL 69
-#endif
-#ifndef SO_BUSY_POLL_BUDGET
-#define SO_BUSY_POLL_BUDGET 70
-#endif
 #ifndef XDP_MAX_TX_SKB_BUDGET
 #define XDP_MAX_TX_SKB_BUDGET 9	/* Linux 6.17+ */
 #endif
 
 _Static_assert(XF_PORT_SLOTS == XF_SLOTS, "public and map slot counts differ");
+_Static_assert(XF_PKT_CONTD == XDP_PKT_CONTD, "public and kernel chain flags differ");
+/* options went into the padding after len: callers built before it keep their layout. */
+_Static_assert(sizeof(struct xf_pkt) == 24 && offsetof(struct xf_pkt, data) == 16,
+	       "struct xf_pkt layout changed");
 
 struct xf_port {
 	struct xf_umem *umem;
@@ -41,7 +43,7 @@ struct xf_port {
 	struct xf_steer *steer;
 	int ifindex;
 	__u32 queue, slot;
-	bool has_rx, has_tx, need_wakeup, in_map, shared;
+	bool has_rx, has_tx, need_wakeup, in_map, shared, sg;
 	enum xf_bind_mode mode;
 	char ifname[IF_NAMESIZE];
 	char driver[XF_DRIVER_MAX];
@@ -55,6 +57,14 @@ static void bind_error(const struct xf_port *p, enum xf_bind_mode m, int err)
 	if (err == -EINVAL && nq > 0 && p->queue >= (__u32)nq) {
 		xf_err("interface '%s' has %d RX queue(s); queue %u does not exist, pick one below %d",
 		       p->ifname, nq, p->queue, nq);
+		return;
+	}
+	if (p->sg && (err == -EINVAL || err == -EOPNOTSUPP)) {
+		xf_err("interface '%s' (driver '%s') queue %u: %s bind with multi-buffer "
+		       "(XDP_USE_SG) refused: %s; it needs Linux 6.6+ (and, for zero-copy, a driver "
+		       "with multi-buffer support): bind without multi-buffer and keep packets "
+		       "within one frame", p->ifname, p->driver, p->queue, xf_bind_mode_str(m),
+		       strerror(-err));
 		return;
 	}
 	if (err == -EBUSY) {
@@ -108,13 +118,15 @@ static int try_bind(struct xf_port *p, const struct xf_port_opts *opts, enum xf_
 		.comp_size = u->comp_size,
 		.frame_size = u->frame_size,
 		.frame_headroom = u->headroom,
+		.flags = u->unaligned ? XDP_UMEM_UNALIGNED_CHUNK_FLAG : 0,
 	};
 	struct xsk_socket_config scfg = {
 		.rx_size = p->has_rx ? XF_OPT(opts, rx_size, XF_PORT_DEF_RING) : 0,
 		.tx_size = p->has_tx ? XF_OPT(opts, tx_size, XF_PORT_DEF_RING) : 0,
 		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
 		.bind_flags = (m == XF_BIND_ZEROCOPY ? XDP_ZEROCOPY : XDP_COPY) |
-			      (p->need_wakeup ? XDP_USE_NEED_WAKEUP : 0),
+			      (p->need_wakeup ? XDP_USE_NEED_WAKEUP : 0) |
+			      (p->sg ? XDP_USE_SG : 0),
 	};
 	bool first = !u->xsk;
 	int err;
@@ -292,6 +304,7 @@ struct xf_port *xf_port__create(const char *ifname, struct xf_umem *umem,
 	p->need_wakeup = !XF_OPT(opts, no_need_wakeup, false);
 	p->has_rx = XF_OPT(opts, rx_size, 0) != XF_PORT_NO_RING;
 	p->has_tx = XF_OPT(opts, tx_size, 0) != XF_PORT_NO_RING;
+	p->sg = XF_OPT(opts, multi_buffer, false);
 	snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
 	xf_iface_driver(ifname, p->driver, sizeof(p->driver));
 	if (!p->has_rx && !p->has_tx) {
@@ -375,8 +388,9 @@ struct xf_port *xf_port__create(const char *ifname, struct xf_umem *umem,
 		}
 		p->in_map = true;
 	}
-	xf_info("interface '%s' queue %u: socket bound in %s mode%s%s", p->ifname, p->queue,
+	xf_info("interface '%s' queue %u: socket bound in %s mode%s%s%s", p->ifname, p->queue,
 		xf_bind_mode_str(p->mode), p->need_wakeup ? ", need_wakeup on" : "",
+		p->sg ? ", multi-buffer on" : "",
 		p->shared ? ", sharing its fill/completion rings" : "");
 	return p;
 
@@ -415,6 +429,18 @@ static void kick_tx(struct xf_port *p)
 	sendto(xsk_socket__fd(p->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0);
 }
 
+/* How many of the @n descriptors peeked at @idx form whole packets: a chain whose last
+ * segment is not in the batch yet is left on the ring for the next call. */
+static __u32 whole_chains(struct xf_port *p, __u32 idx, __u32 n)
+{
+	__u32 end = 0;
+
+	for (__u32 i = 0; i < n; i++)
+		if (!(xsk_ring_cons__rx_desc(&p->rx, idx + i)->options & XDP_PKT_CONTD))
+			end = i + 1;
+	return end;
+}
+
 unsigned int xf_port__rx(struct xf_port *p, struct xf_pkt *pkts, unsigned int max)
 {
 	struct xf_umem *u = p->umem;
@@ -426,23 +452,31 @@ unsigned int xf_port__rx(struct xf_port *p, struct xf_pkt *pkts, unsigned int ma
 		return 0;
 	while (done < max) {
 		__u32 want = max - done > XF_BATCH ? XF_BATCH : max - done;
+		__u32 peeked;
 
-		n = xsk_ring_cons__peek(&p->rx, want, &idx);
+		peeked = n = xsk_ring_cons__peek(&p->rx, want, &idx);
 		if (!n)
 			break;
+		if (p->sg) {
+			n = whole_chains(p, idx, n);
+			xsk_ring_cons__cancel(&p->rx, peeked - n);
+			if (!n)
+				break;
+		}
 		for (__u32 i = 0; i < n; i++) {
 			const struct xdp_desc *d = xsk_ring_cons__rx_desc(&p->rx, idx + i);
 			struct xf_pkt *pk = &pkts[done + i];
 
-			pk->addr = d->addr;
+			pk->addr = xf_umem_flat_addr(u, d->addr);
 			pk->len = d->len;
-			pk->data = xsk_umem__get_data(u->area, d->addr);
-			addrs[i] = d->addr;
+			pk->options = p->sg ? d->options & XDP_PKT_CONTD : 0;
+			pk->data = xsk_umem__get_data(u->area, pk->addr);
+			addrs[i] = pk->addr;
 		}
 		xsk_ring_cons__release(&p->rx, n);
 		xf_umem_move(u, addrs, n, fill, app);
 		done += n;
-		if (n < want)
+		if (peeked < want)
 			break;
 	}
 	fill_ring_refill(p);
@@ -490,6 +524,7 @@ unsigned int xf_port__tx_alloc(struct xf_port *p, struct xf_pkt *pkts, unsigned 
 
 			pk->addr = addrs[i] + u->headroom;
 			pk->len = u->frame_size - u->headroom;
+			pk->options = 0;
 			pk->data = xsk_umem__get_data(u->area, pk->addr);
 		}
 		done += got;
@@ -499,22 +534,34 @@ unsigned int xf_port__tx_alloc(struct xf_port *p, struct xf_pkt *pkts, unsigned 
 	return done;
 }
 
+/* On a multi-buffer port, how many of @pkts end on a whole packet: a chain is queued
+ * entirely or not at all, or the kernel would glue it to the next packet. */
+static unsigned int tx_whole(const struct xf_port *p, const struct xf_pkt *pkts, unsigned int n)
+{
+	if (!p->sg)
+		return n;
+	while (n && (pkts[n - 1].options & XF_PKT_CONTD))
+		n--;
+	return n;
+}
+
 unsigned int xf_port__tx(struct xf_port *p, const struct xf_pkt *pkts, unsigned int n)
 {
-	__u32 idx;
+	__u32 idx, room;
 
 	if (!p->has_tx || !n)
 		return 0;
-	n = xsk_ring_prod__reserve(&p->tx, n, &idx);
+	room = xsk_prod_nb_free(&p->tx, n);
+	n = tx_whole(p, pkts, n < room ? n : room);
+	if (!n || xsk_ring_prod__reserve(&p->tx, n, &idx) != n)
+		return 0;
 	for (__u32 i = 0; i < n; i++) {
 		struct xdp_desc *d = xsk_ring_prod__tx_desc(&p->tx, idx + i);
 
 		d->addr = pkts[i].addr;
 		d->len = pkts[i].len;
-		d->options = 0;
+		d->options = p->sg ? pkts[i].options & XF_PKT_CONTD : 0;
 	}
-	if (!n)
-		return 0;
 	/* Frames are ours until submit: account first, then hand them to the kernel. */
 	pkts_handover(p->umem, pkts, n, XF_PLACE(XF_PLACE_APP, 0),
 		      XF_PLACE(XF_PLACE_TX, p->fq_idx));
@@ -585,6 +632,80 @@ int xf_port__push_vlan(const struct xf_port *p, struct xf_pkt *pkt, __u16 tpid, 
 	return 0;
 }
 
+/* RFC 1071 one's-complement sum of @len bytes, added to @sum (not folded). */
+static __u32 csum_add(__u32 sum, const void *data, size_t len)
+{
+	const __u8 *b = data;
+
+	for (; len > 1; len -= 2, b += 2)
+		sum += (__u32)b[0] << 8 | b[1];
+	if (len)
+		sum += (__u32)b[0] << 8;
+	return sum;
+}
+
+static __u16 csum_fold(__u32 sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (__u16)~sum;
+}
+
+void xf_encap_udp4(__u8 *d, __u32 inner, const struct xf_udp4_encap *e)
+{
+	__u32 ulen = sizeof(struct udphdr) + inner;
+	struct ethhdr eth = { .h_proto = htons(ETH_P_IP) };
+	struct iphdr ip = {
+		.version = 4,
+		.ihl = 5,
+		.tos = XF_OPT(e, tos, 0),
+		.tot_len = htons(sizeof(ip) + ulen),
+		.frag_off = htons(0x4000),	/* DF: never fragment an encapsulated frame */
+		.ttl = XF_OPT(e, ttl, 64),
+		.protocol = IPPROTO_UDP,
+		.saddr = e->saddr,
+		.daddr = e->daddr,
+	};
+	struct udphdr udp = {
+		.source = htons(e->sport),
+		.dest = htons(e->dport),
+		.len = htons(ulen),
+	};
+
+	memcpy(eth.h_dest, e->dst_mac, ETH_ALEN);
+	memcpy(eth.h_source, e->src_mac, ETH_ALEN);
+	ip.check = htons(csum_fold(csum_add(0, &ip, sizeof(ip))));
+	if (XF_OPT(e, udp_csum, false)) {
+		/* Pseudo-header, UDP header, then the inner frame where it lies. */
+		__u32 sum = csum_add(0, &ip.saddr, 8) + IPPROTO_UDP + ulen;
+
+		sum = csum_add(sum, &udp, sizeof(udp));
+		sum = csum_add(sum, d + XF_UDP4_ENCAP_LEN, inner);
+		udp.check = htons(csum_fold(sum));
+		if (!udp.check)
+			udp.check = 0xffff;	/* 0 would mean "no checksum" */
+	}
+	/* Built in aligned locals: after 14 bytes of Ethernet the IP header is unaligned. */
+	memcpy(d, &eth, sizeof(eth));
+	memcpy(d + sizeof(eth), &ip, sizeof(ip));
+	memcpy(d + sizeof(eth) + sizeof(ip), &udp, sizeof(udp));
+}
+
+int xf_port__push_udp4(const struct xf_port *p, struct xf_pkt *pkt,
+		       const struct xf_udp4_encap *e)
+{
+	__u8 *d;
+
+	if (pkt->options & XF_PKT_CONTD ||
+	    pkt->len > 0xffff - sizeof(struct iphdr) - sizeof(struct udphdr))
+		return -EINVAL;
+	d = xf_port__push(p, pkt, XF_UDP4_ENCAP_LEN);
+	if (!d)
+		return -ENOSPC;
+	xf_encap_udp4(d, pkt->len - XF_UDP4_ENCAP_LEN, e);
+	return 0;
+}
+
 int xf_port__xdp_stats(const struct xf_port *p, struct xf_xdp_stats *st)
 {
 	struct xdp_statistics ks = {};
@@ -646,7 +767,17 @@ bool xf_port__need_wakeup(const struct xf_port *p)
 	return p->need_wakeup;
 }
 
+bool xf_port__multi_buffer(const struct xf_port *p)
+{
+	return p->sg;
+}
+
 int xf_port_tx_raw(struct xf_port *p, __u64 addr, __u32 len)
+{
+	return xf_port_tx_raw_opts(p, addr, len, 0, true);
+}
+
+int xf_port_tx_raw_opts(struct xf_port *p, __u64 addr, __u32 len, __u32 options, bool kick)
 {
 	__u32 idx;
 
@@ -654,8 +785,9 @@ int xf_port_tx_raw(struct xf_port *p, __u64 addr, __u32 len)
 		return -ENOSPC;
 	xsk_ring_prod__tx_desc(&p->tx, idx)->addr = addr;
 	xsk_ring_prod__tx_desc(&p->tx, idx)->len = len;
-	xsk_ring_prod__tx_desc(&p->tx, idx)->options = 0;
+	xsk_ring_prod__tx_desc(&p->tx, idx)->options = options;
 	xsk_ring_prod__submit(&p->tx, 1);
-	kick_tx(p);
+	if (kick)
+		kick_tx(p);
 	return 0;
 }

@@ -376,11 +376,18 @@ struct xf_steer *xf_steer__attach(const char *ifname, const struct xf_steer_opts
 		xf_err("steering program: cannot open the embedded BPF object: %s", strerror(-err));
 		goto err_free;
 	}
-	s->prog = xdp_program__from_bpf_obj(s->skel->obj, "xdp");
+	s->prog = xdp_program__from_bpf_obj(s->skel->obj, "xdp.frags");
 	err = libxdp_get_error(s->prog);
 	if (err) {
 		s->prog = NULL;
 		xf_err("steering program: libxdp cannot use the BPF object: %s", strerror(-err));
+		goto err_free;
+	}
+	/* Frags-aware: multi-buffer sockets get packets bigger than a page, and drivers
+	 * such as veth accept an MTU above one page only with such a program. */
+	err = xdp_program__set_xdp_frags_support(s->prog, true);
+	if (err) {
+		xf_err("steering program: cannot mark it frags-aware: %s", strerror(-err));
 		goto err_free;
 	}
 

@@ -251,8 +251,16 @@ struct xf_umem *xf_umem__create(const struct xf_umem_opts *opts)
 	u->fill_size = XF_OPT(opts, fill_size, XF_UMEM_DEF_RING);
 	u->comp_size = XF_OPT(opts, comp_size, XF_UMEM_DEF_RING);
 
-	if (u->frame_size != 2048 && u->frame_size != 4096) {
-		xf_err("umem: frame size %u is not supported; use 2048 or 4096", u->frame_size);
+	u->unaligned = XF_OPT(opts, flags, 0) & XF_UMEM_F_UNALIGNED;
+	if (u->unaligned && (u->frame_size < 2048 || u->frame_size > 4096)) {
+		xf_err("umem: frame size %u is not supported in unaligned chunk mode; use 2048..4096",
+		       u->frame_size);
+		err = -EINVAL;
+		goto err_free;
+	}
+	if (!u->unaligned && u->frame_size != 2048 && u->frame_size != 4096) {
+		xf_err("umem: frame size %u is not supported; use 2048 or 4096, or any size from "
+		       "2048 to 4096 in unaligned chunk mode", u->frame_size);
 		err = -EINVAL;
 		goto err_free;
 	}
@@ -317,8 +325,8 @@ struct xf_umem *xf_umem__create(const struct xf_umem_opts *opts)
 		u->pool[i] = (__u64)(u->frame_count - 1 - i) * u->frame_size;
 	u->nfree = u->frame_count;
 	pthread_mutex_init(&u->lock, NULL);
-	xf_dbg("umem: %u frames of %u bytes, headroom %u, %zu bytes", u->frame_count,
-	       u->frame_size, u->headroom, u->size);
+	xf_dbg("umem: %u frames of %u bytes, headroom %u, %zu bytes%s", u->frame_count,
+	       u->frame_size, u->headroom, u->size, u->unaligned ? ", unaligned chunks" : "");
 	return u;
 
 err_unmap:
@@ -329,6 +337,11 @@ err_free:
 	free(u);
 	errno = -err;
 	return NULL;
+}
+
+bool xf_umem__unaligned(const struct xf_umem *u)
+{
+	return u->unaligned;
 }
 
 bool xf_umem__hugepages(const struct xf_umem *u)

@@ -70,6 +70,7 @@ struct xf_umem {
 	int numa_node;
 	size_t map_size;	/* size rounded up to the page size actually used */
 	bool hugepages;		/* bound or preferred node, -1 none */
+	bool unaligned;		/* XDP_UMEM_UNALIGNED_CHUNK_FLAG: frames of any size */
 
 	/* Registration with the kernel; made by the first port, see port.c. */
 	struct xsk_umem *xsk;
@@ -89,6 +90,14 @@ struct xf_umem {
 	 * and a frame handed over twice is caught. */
 	__u8 *place;
 };
+
+/* A descriptor address as a plain UMEM offset. In unaligned chunk mode the kernel hands
+ * back the chunk base in the low 48 bits and the offset of the data inside it in the
+ * upper 16 (XSK_UNALIGNED_BUF_OFFSET_SHIFT); elsewhere addresses are plain already. */
+static inline __u64 xf_umem_flat_addr(const struct xf_umem *u, __u64 addr)
+{
+	return u->unaligned ? xsk_umem__add_offset_to_addr(addr) : addr;
+}
 
 /* A frame's place: its kind, and for the fill and TX kinds the fill/completion ring
  * pair (xf_fq index) through which the kernel holds it. */
@@ -129,6 +138,15 @@ XF_HIDDEN int xf_pin_limit_parse(const char *s, __u64 ram, size_t *out);
 /* Submit one TX descriptor as given, outside frame accounting: for conformance tests that
  * feed the kernel invalid descriptors. Returns 0 or -ENOSPC. */
 XF_HIDDEN int xf_port_tx_raw(struct xf_port *p, __u64 addr, __u32 len);
+/* The same with descriptor @options (XDP_PKT_CONTD for malformed chains) and, unless
+ * @kick, without waking the kernel (so that a chain is on the ring whole first). */
+XF_HIDDEN int xf_port_tx_raw_opts(struct xf_port *p, __u64 addr, __u32 len, __u32 options,
+				  bool kick);
+
+/* Write outer Ethernet + IPv4 + UDP headers (XF_UDP4_ENCAP_LEN bytes) at @d, in front of
+ * the @inner bytes that follow them (xf_port__push_udp4 without the push). */
+struct xf_udp4_encap;
+XF_HIDDEN void xf_encap_udp4(__u8 *d, __u32 inner, const struct xf_udp4_encap *e);
 
 /* Steering internals that ports need. */
 XF_HIDDEN int xf_steer_xskmap_fd(const struct xf_steer *steer);
