@@ -124,6 +124,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS) $(SKELS)
 # The config parser's tests and fuzz target compile the daemon's parser in.
 $(BUILD)/tests/test_config $(BUILD)/tests/replay_config: user/daemon/config.c user/daemon/config.h
 $(BUILD)/tests/test_config $(BUILD)/tests/replay_config: LIBS += -linih
+# The control socket's fuzz target compiles the daemon's request parser in.
+$(BUILD)/tests/replay_ctl: user/daemon/ctlreq.c user/daemon/ctlreq.h
+$(BUILD)/tests/replay_ctl: LIBS += -ljson-c
 
 $(BUILD)/bench/%: tests/bench/%.c $(STATIC) $(HDRS) $(SKELS) | $(BUILD)/.dir
 	$(call msg,CC,$@)
@@ -154,7 +157,7 @@ fuzz: deps
 	$(Q)set -e; for t in $(FUZZ_NAMES); do \
 		printf '  %-8s %s\n' FUZZ $$t; \
 		$(CLANG) $(FUZZ_CFLAGS) -o $(FUZZ_BUILD)/fuzz_$$t tests/fuzz/fuzz_$$t.c $(LIB_SRCS) \
-			$(LIBS) -linih; \
+			$(LIBS) -linih -ljson-c; \
 		mkdir -p tests/fuzz/corpus/$$t; \
 		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 			-artifact_prefix=tests/fuzz/crashes/$$t- tests/fuzz/corpus/$$t; \
