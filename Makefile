@@ -117,7 +117,7 @@ $(BUILD)/xskflowd: $(DMN_OBJS) $(STATIC)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(DMN_OBJS) $(STATIC) $(LIBS) $(DMN_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS) $(SKELS)
+$(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS) $(SKELS) $(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser/lib -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS) -lcmocka
 
