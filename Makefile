@@ -131,7 +131,11 @@ $(BUILD)/tests/replay_ctl: LIBS += -ljson-c
 $(BUILD)/bench/%: tests/bench/%.c $(STATIC) $(HDRS) $(SKELS) | $(BUILD)/.dir
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Iuser/lib -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) -Iuser/lib -Iuser/cli -o $@ $< $(filter %.o,$^) $(STATIC) $(LDFLAGS) \
+		$(LIBS) -lm
+
+# The kernel UDP latency baseline keeps and summarises samples like 'xskflow bench latency'.
+$(BUILD)/bench/udp_rtt: $(BUILD)/cli/rtt.o
 
 # Conformance programs run inside lab namespaces, driven by tests/e2e/*.sh; they reuse
 # the CLI's test-pattern code.
