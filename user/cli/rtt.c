@@ -34,7 +34,8 @@ static int cmp_u32(const void *a, const void *b)
 
 static void sort_once(struct rtt_samples *s)
 {
-	if (!s->sorted)
+	/* No samples, no array: qsort() must not see its NULL even with a count of 0. */
+	if (!s->sorted && s->n)
 		qsort(s->ns, s->n, sizeof(*s->ns), cmp_u32);
 	s->sorted = true;
 }
