@@ -117,18 +117,25 @@ $(BUILD)/xskflowd: $(DMN_OBJS) $(STATIC)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(DMN_OBJS) $(STATIC) $(LIBS) $(DMN_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS) $(SKELS)
+$(BUILD)/tests/%: tests/unit/%.c $(STATIC) $(HDRS) $(SKELS) $(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Iuser/lib -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS) -lcmocka
 
 # The config parser's tests and fuzz target compile the daemon's parser in.
 $(BUILD)/tests/test_config $(BUILD)/tests/replay_config: user/daemon/config.c user/daemon/config.h
 $(BUILD)/tests/test_config $(BUILD)/tests/replay_config: LIBS += -linih
+# The control socket's fuzz target compiles the daemon's request parser in.
+$(BUILD)/tests/replay_ctl: user/daemon/ctlreq.c user/daemon/ctlreq.h
+$(BUILD)/tests/replay_ctl: LIBS += -ljson-c
 
 $(BUILD)/bench/%: tests/bench/%.c $(STATIC) $(HDRS) $(SKELS) | $(BUILD)/.dir
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Iuser/lib -o $@ $< $(STATIC) $(LDFLAGS) $(LIBS) -lm
+	$(Q)$(CC) $(CFLAGS) -Iuser/lib -Iuser/cli -o $@ $< $(filter %.o,$^) $(STATIC) $(LDFLAGS) \
+		$(LIBS) -lm
+
+# The kernel UDP latency baseline keeps and summarises samples like 'xskflow bench latency'.
+$(BUILD)/bench/udp_rtt: $(BUILD)/cli/rtt.o
 
 # Conformance programs run inside lab namespaces, driven by tests/e2e/*.sh; they reuse
 # the CLI's test-pattern code.
@@ -154,7 +161,7 @@ fuzz: deps
 	$(Q)set -e; for t in $(FUZZ_NAMES); do \
 		printf '  %-8s %s\n' FUZZ $$t; \
 		$(CLANG) $(FUZZ_CFLAGS) -o $(FUZZ_BUILD)/fuzz_$$t tests/fuzz/fuzz_$$t.c $(LIB_SRCS) \
-			$(LIBS) -linih; \
+			$(LIBS) -linih -ljson-c; \
 		mkdir -p tests/fuzz/corpus/$$t; \
 		$(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
 			-artifact_prefix=tests/fuzz/crashes/$$t- tests/fuzz/corpus/$$t; \

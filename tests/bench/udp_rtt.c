@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* Kernel UDP round-trip baseline for the latency benchmark: an echo server and a client
- * that keeps one datagram in flight and reports p50/p99/p99.9 like 'xskflow bench latency'.
- * --spin: never sleep in recv (MSG_DONTWAIT in a loop), the kernel-socket counterpart of
- * 'xskflow bench --wait spin'. */
+ * that keeps one datagram in flight and reports p50/p99/p99.9 like 'xskflow bench latency'
+ * (the same sample keeping and quantiles: user/cli/rtt.c). --spin: never sleep in recv
+ * (MSG_DONTWAIT in a loop), the kernel-socket counterpart of 'xskflow bench --wait spin'. */
 #include <errno.h>
 #include <getopt.h>
 #include <sched.h>
@@ -17,8 +17,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include "rtt.h"
 
-#define MAX_SAMPLES (1u << 24)
 #define HDRS_V4 42	/* Ethernet + IPv4 + UDP */
 
 static volatile sig_atomic_t stop;
@@ -154,42 +154,21 @@ static int serve(void)
 	return 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double q_us(const uint32_t *v, size_t n, double q)
-{
-	double x = q * (double)n;
-	size_t r = (size_t)x;
-
-	if (!n)
-		return 0;
-	if ((double)r < x)
-		r++;
-	if (r < 1)
-		r = 1;
-	if (r > n)
-		r = n;
-	return v[r - 1] / 1e3;
-}
-
 static int client(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)opt.port) };
 	struct timeval tv = { .tv_sec = opt.timeout_ms / 1000,
 			      .tv_usec = (opt.timeout_ms % 1000) * 1000 };
-	size_t len = opt.size - HDRS_V4, cap = 65536, n = 0;
-	uint32_t *rtt = malloc(cap * sizeof(*rtt)), seq = 0;
+	size_t len = opt.size - HDRS_V4;
+	struct rtt_samples rtt = {};
+	struct rtt_summary r;
 	uint64_t end, lost = 0, pings = 0;
-	double sum = 0;
+	uint32_t seq = 0;
 	char buf[2048] = {}, in[2048];
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	ssize_t got = -1;
 
-	if (!rtt || fd < 0)
+	if (fd < 0)
 		die("client socket");
 	if (inet_pton(AF_INET, opt.addr, &a.sin_addr) != 1) {
 		fprintf(stderr, "udp_rtt: '%s' is not an IPv4 address\n", opt.addr);
@@ -201,7 +180,6 @@ static int client(void)
 	end = now_ns() + (uint64_t)(opt.seconds * 1e9);
 	while (!stop && now_ns() < end && (!opt.count || pings < opt.count)) {
 		uint64_t t0;
-		ssize_t r;
 
 		memcpy(buf, &seq, sizeof(seq));
 		t0 = now_ns();
@@ -214,8 +192,8 @@ static int client(void)
 		for (;;) {
 			uint32_t s;
 
-			r = recv(fd, in, sizeof(in), opt.spin ? MSG_DONTWAIT : 0);
-			if (r < 0) {
+			got = recv(fd, in, sizeof(in), opt.spin ? MSG_DONTWAIT : 0);
+			if (got < 0) {
 				if (errno == EINTR && !stop)
 					continue;
 				/* Spinning: EAGAIN until the echo is there or the timeout passes. */
@@ -226,52 +204,32 @@ static int client(void)
 				break;
 			}
 			memcpy(&s, in, sizeof(s));
-			if (r >= 4 && s == seq)
+			if (got >= 4 && s == seq)
 				break;
 		}
-		if (r >= 0) {
-			uint64_t d = now_ns() - t0;
-
-			if (n == cap && cap < MAX_SAMPLES) {
-				uint32_t *m = realloc(rtt, cap * 2 * sizeof(*rtt));
-
-				if (!m)
-					die("realloc");
-				rtt = m;
-				cap *= 2;
-			}
-			if (n < cap)
-				rtt[n++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
-			sum += (double)d;
-		}
+		if (got >= 0 && rtt_add(&rtt, now_ns() - t0))
+			die("keeping samples");
 		seq++;
 	}
-	qsort(rtt, n, sizeof(*rtt), cmp_u32);
+	rtt_summarize(&rtt, &r);
 	if (opt.json)
 		printf("{\"tool\": \"kernel-udp\", \"wait\": \"%s\", \"size\": %u, "
 		       "\"packets\": %llu, \"latency\": "
 		       "{\"samples\": %zu, \"lost\": %llu, \"min_us\": %.3f, \"mean_us\": %.3f, "
 		       "\"p50_us\": %.3f, \"p90_us\": %.3f, \"p99_us\": %.3f, \"p999_us\": %.3f, "
 		       "\"max_us\": %.3f}}\n", opt.spin ? "spin" : "block", opt.size,
-		       (unsigned long long)pings, n,
-		       (unsigned long long)lost, n ? rtt[0] / 1e3 : 0, n ? sum / (double)n / 1e3 : 0,
-		       q_us(rtt, n, 0.5), q_us(rtt, n, 0.9), q_us(rtt, n, 0.99), q_us(rtt, n, 0.999),
-		       n ? rtt[n - 1] / 1e3 : 0);
+		       (unsigned long long)pings, r.samples,
+		       (unsigned long long)lost, r.min_us, r.mean_us, r.p50_us, r.p90_us, r.p99_us,
+		       r.p999_us, r.max_us);
 	else
-		printf("samples %zu lost %llu p50 %.1f us p99 %.1f us p99.9 %.1f us\n", n,
-		       (unsigned long long)lost, q_us(rtt, n, 0.5), q_us(rtt, n, 0.99),
-		       q_us(rtt, n, 0.999));
+		printf("samples %zu lost %llu p50 %.1f us p99 %.1f us p99.9 %.1f us\n", r.samples,
+		       (unsigned long long)lost, r.p50_us, r.p99_us, r.p999_us);
 	if (opt.hist) {
-		FILE *f = fopen(opt.hist, "w");
-
-		if (!f)
+		errno = -rtt_write_cdf(&rtt, opt.hist);
+		if (errno)
 			die("--hist");
-		fprintf(f, "# rtt_us fraction (%zu samples)\n", n);
-		for (int k = 0; k <= 1000 && n; k++)
-			fprintf(f, "%.3f %.3f\n", q_us(rtt, n, k / 1000.0), k / 1000.0);
-		fclose(f);
 	}
-	free(rtt);
+	rtt_free(&rtt);
 	close(fd);
 	return 0;
 }

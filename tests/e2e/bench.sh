@@ -75,6 +75,35 @@ test_bench_modes_smoke() {
 	no_xdp "$NS_B" "$IF_B"
 }
 
+# The kernel UDP baseline of 'bench latency' (tests/bench/udp_rtt.c, run by make bench):
+# every ping comes back (a 10 s timeout on a lossless veth), and it reports and writes its
+# CDF with the same sample code as 'xskflow bench latency'.
+test_bench_udp_rtt_baseline() {
+	local rtt=$PWD/$BUILD/bench/udp_rtt
+	lab_up
+	(exec scripts/lab.sh exec "$LAB_ID" b "$rtt" server -p 4243) 2>"$T_DIR/srv.err" &
+	local spid=$!
+	wait_for "$T_DIR/srv.err" "server ready" 15
+	in_a "$rtt" client -a "$IP4_B" -p 4243 -s 128 -n 300 -t 600 --timeout-ms 10000 \
+		--hist "$T_DIR/cdf" --json >"$T_DIR/rtt.json" || fail "udp_rtt client failed"
+	kill -INT "$spid"
+	wait "$spid" || fail "udp_rtt server failed: $(cat "$T_DIR/srv.err")"
+	expect "pings, samples, lost" \
+		"$(jq -c '[.packets, .latency.samples, .latency.lost]' "$T_DIR/rtt.json")" "[300,300,0]"
+	jq -e '.latency | .min_us > 0 and .min_us <= .p50_us and .p50_us <= .p90_us
+		and .p90_us <= .p99_us and .p99_us <= .p999_us and .p999_us <= .max_us
+		and .mean_us >= .min_us and .mean_us <= .max_us' "$T_DIR/rtt.json" >/dev/null ||
+		fail "latency summary out of order: $(jq -c .latency "$T_DIR/rtt.json")"
+	expect "CDF header" "$(head -n 1 "$T_DIR/cdf")" "# rtt_us fraction (300 samples)"
+	expect "CDF lines" "$(grep -vc '^#' "$T_DIR/cdf")" 1001
+	expect "CDF ends at the max" "$(tail -n 1 "$T_DIR/cdf" | cut -d' ' -f1)" \
+		"$(printf '%.3f' "$(jq .latency.max_us "$T_DIR/rtt.json")")"
+	local out
+	out=$(in_a "$rtt" client -a "$IP4_B" --hist "$T_DIR/no/such/dir" -n 1 -t 0 2>&1) &&
+		fail "an unwritable --hist succeeded"
+	expect_match "unwritable --hist" "$out" "udp_rtt: --hist: No such file or directory"
+}
+
 test_bench_bad_input() {
 	lab_up
 	local out

@@ -24,7 +24,6 @@
 #include <cmocka.h>
 #include <xskflow/steer.h>
 #include "rule_internal.h"
-#include "xskflow.skel.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -34,6 +33,8 @@
 #define MAX_EXT		10
 #define MANY_RULES	1000	/* test_many_rules */
 #define LOAD_SECONDS	2	/* test_replace_under_load */
+
+#include "steer_prog.h"	/* struct pkt, the program fixture, run_packet() */
 
 #define IP4_DF		0x4000
 #define IP4_MF		0x2000
@@ -48,9 +49,6 @@ enum {
 	E_AH = IPPROTO_AH,
 	E_FRAG = IPPROTO_FRAGMENT,
 };
-
-/* Where a layer starts in the built packet; truncation is expressed relative to these. */
-enum layer { AT_ETH, AT_VLAN, AT_L3, AT_EXT, AT_L4, AT_MAX };
 
 struct vlan_tag {
 	__u16 tpid;
@@ -88,14 +86,6 @@ struct pkt_spec {
 	bool ext_overrun;		/* first extension header claims far more than is there */
 	__u16 pad;			/* trailing bytes not covered by the IP length */
 };
-
-struct pkt {
-	/* NET_IP_ALIGN: after the 14-byte Ethernet header, IP headers are 4-byte aligned. */
-	__u8 align_pad[2];
-	__u8 buf[PKT_MAX];
-	size_t len;
-	size_t off[AT_MAX];
-} __attribute__((aligned(8)));
 
 struct expect {
 	__u32 verdict;
@@ -495,31 +485,6 @@ static const struct steer_case cases[] = {
 
 /* ---- packet building ---- */
 
-static void *pkt_put(struct pkt *p, size_t n)
-{
-	void *h = p->buf + p->len;
-
-	if (p->len + n > sizeof(p->buf))
-		fail_msg("test packet longer than %zu bytes", sizeof(p->buf));
-	memset(h, 0, n);
-	p->len += n;
-	return h;
-}
-
-static void put_addr(int af, const char *text, void *dst)
-{
-	if (inet_pton(af, text, dst) != 1)
-		fail_msg("bad address '%s' in the table", text);
-}
-
-static void put_be16(__u8 *at, long v)
-{
-	if (v < 0)
-		v = 0;
-	at[0] = v >> 8;
-	at[1] = v & 0xff;
-}
-
 static void put_eth(struct pkt *p, __u16 proto)
 {
 	static const __u8 dmac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x02 };
@@ -679,10 +644,6 @@ static void build(const struct pkt_spec *s, struct pkt *p)
 
 /* ---- running the program ---- */
 
-static struct xskflow_bpf *skel;
-static int load_err;
-static int ncpus;
-static __u64 *cpu_vals;		/* one per-CPU map value: ncpus * 2 words */
 static struct xf_rule_stats rule_before[MANY_RULES + 1], rule_after[MANY_RULES + 1];
 
 static const char *const stat_names[XF_STAT_MAX] = {
@@ -696,58 +657,6 @@ static const char *verdict_name(__u32 v)
 	static const char *const names[] = { "ABORTED", "DROP", "PASS", "TX", "REDIRECT" };
 
 	return v < ARRAY_SIZE(names) ? names[v] : "?";
-}
-
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	libbpf_set_print(quiet);
-	ncpus = libbpf_num_possible_cpus();
-	if (ncpus < 1)
-		return -1;
-	cpu_vals = calloc((size_t)ncpus * 2, sizeof(*cpu_vals));
-	if (!cpu_vals)
-		return -1;
-	skel = xskflow_bpf__open_and_load();
-	if (!skel)
-		load_err = errno;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	xskflow_bpf__destroy(skel);
-	free(cpu_vals);
-	return 0;
-}
-
-/* Skip without the privilege to load BPF; any other load failure is a failure. */
-static void need_skel(void)
-{
-	if (skel)
-		return;
-	if (load_err == EPERM || load_err == EACCES)
-		skip();
-	fail_msg("loading the steering program: %s", strerror(load_err));
-}
-
-static void percpu_sum(struct bpf_map *map, __u32 idx, __u64 *out, size_t nfields)
-{
-	if (bpf_map_lookup_elem(bpf_map__fd(map), &idx, cpu_vals))
-		fail_msg("map '%s': lookup of %u: %s", bpf_map__name(map), idx, strerror(errno));
-	memset(out, 0, nfields * sizeof(*out));
-	for (int c = 0; c < ncpus; c++)
-		for (size_t f = 0; f < nfields; f++)
-			out[f] += cpu_vals[(size_t)c * nfields + f];
 }
 
 static void snapshot(__u64 *stats, struct xf_rule_stats *rules, size_t nrules)
@@ -782,34 +691,6 @@ static void install(const struct xf_rule *rules, size_t n)
 
 	if (err)
 		fail_msg("installing %zu rules: %s", n, strerror(-err));
-}
-
-static int try_run_packet(const struct pkt *p, __u32 *retval)
-{
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
-	__u8 in[32 + PKT_MAX] = {};
-	struct xdp_md ctx = {};
-	int err;
-
-	memcpy(in, p->buf, p->len);
-	ctx.data_end = p->len;
-	opts.data_in = in;
-	opts.data_size_in = ctx.data_end;
-	opts.ctx_in = &ctx;
-	opts.ctx_size_in = sizeof(ctx);
-	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xskflow_steer), &opts);
-	*retval = opts.retval;
-	return err;
-}
-
-static __u32 run_packet(const struct pkt *p)
-{
-	__u32 retval = 0;
-	int err = try_run_packet(p, &retval);
-
-	if (err)
-		fail_msg("BPF_PROG_RUN on a %zu-byte packet: %s", p->len, strerror(-err));
-	return retval;
 }
 
 #define APPEND(buf, ...)							\

@@ -17,7 +17,6 @@
 #include <cmocka.h>
 #include <xskflow/xskflow.h>
 #include "rule_internal.h"
-#include "xskflow.skel.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define PKT_MAX		600
@@ -25,9 +24,8 @@
 #define DEF_SETS	300	/* rule sets per run; XF_CLASSIFY_SETS overrides */
 #define PKTS_PER_SET	80
 
-static struct xskflow_bpf *skel;
-static int load_err, ncpus;
-static __u64 *cpu_vals;
+#include "steer_prog.h"	/* struct pkt, the program fixture, run_packet() */
+
 static __u64 rng_state;
 
 static __u32 rnd(void)
@@ -62,24 +60,14 @@ static const __u8 l4s[] = { IPPROTO_UDP, IPPROTO_TCP, IPPROTO_ICMP, IPPROTO_ICMP
 
 /* ---- packets ---- */
 
-struct pkt {
-	__u8 b[PKT_MAX];
-	size_t len;
-};
-
 static void put(struct pkt *p, const void *d, size_t n)
 {
-	if (p->len + n > PKT_MAX)
-		n = PKT_MAX - p->len;
-	memcpy(p->b + p->len, d, n);
-	p->len += n;
+	memcpy(pkt_put(p, n), d, n);
 }
 
 static void put16(struct pkt *p, __u16 v)
 {
-	__u8 b[2] = { v >> 8, v & 0xff };
-
-	put(p, b, 2);
+	put_be16(pkt_put(p, 2), v);
 }
 
 static void put_rand(struct pkt *p, size_t n)
@@ -117,12 +105,10 @@ static void put_l4(struct pkt *p, __u8 proto)
 
 static void build_ipv4(struct pkt *p)
 {
-	size_t start = p->len;
 	__u8 opts = chance(20) ? 4 * pick(4) : 0;
 	__u8 ver_ihl = (__u8)(4 << 4 | (5 + opts / 4));
 	__u8 proto = l4s[pick(ARRAY_SIZE(l4s))];
 	__u16 frag = 0;
-	struct in_addr a;
 	int delta = 0;
 
 	if (chance(5))
@@ -137,22 +123,14 @@ static void build_ipv4(struct pkt *p)
 	put_rand(p, 1);			/* ttl */
 	put(p, &proto, 1);
 	put16(p, 0);
-	inet_pton(AF_INET, ip4s[pick(ARRAY_SIZE(ip4s))], &a);
-	put(p, &a, 4);
-	inet_pton(AF_INET, ip4s[pick(ARRAY_SIZE(ip4s))], &a);
-	put(p, &a, 4);
+	put_addr(AF_INET, ip4s[pick(ARRAY_SIZE(ip4s))], pkt_put(p, 4));
+	put_addr(AF_INET, ip4s[pick(ARRAY_SIZE(ip4s))], pkt_put(p, 4));
 	for (int i = 0; i < opts; i++)
 		put(p, &(__u8){ 1 }, 1);
 	put_l4(p, proto);
 	if (chance(10))
 		delta = (int)pick(41) - 20;
-	{
-		int tot = (int)(p->len - start) + delta;
-		__u16 v = tot < 0 ? 0 : (__u16)tot;
-
-		p->b[start + 2] = v >> 8;
-		p->b[start + 3] = v & 0xff;
-	}
+	put_be16(p->buf + p->off[AT_L3] + 2, (long)(p->len - p->off[AT_L3]) + delta);
 }
 
 static void build_ipv6(struct pkt *p)
@@ -160,8 +138,6 @@ static void build_ipv6(struct pkt *p)
 	static const __u8 exts[] = { IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS,
 				     IPPROTO_AH, IPPROTO_FRAGMENT };
 	__u8 chain[12], n = chance(50) ? 0 : pick(11), last = l4s[pick(ARRAY_SIZE(l4s))];
-	size_t start = p->len;
-	struct in6_addr a;
 	int delta = 0;
 
 	for (int i = 0; i < n; i++)
@@ -171,10 +147,8 @@ static void build_ipv6(struct pkt *p)
 	put16(p, 0);			/* payload_len, fitted below */
 	put(p, n ? &chain[0] : &last, 1);
 	put_rand(p, 1);
-	inet_pton(AF_INET6, ip6s[pick(ARRAY_SIZE(ip6s))], &a);
-	put(p, &a, 16);
-	inet_pton(AF_INET6, ip6s[pick(ARRAY_SIZE(ip6s))], &a);
-	put(p, &a, 16);
+	put_addr(AF_INET6, ip6s[pick(ARRAY_SIZE(ip6s))], pkt_put(p, 16));
+	put_addr(AF_INET6, ip6s[pick(ARRAY_SIZE(ip6s))], pkt_put(p, 16));
 	for (int i = 0; i < n; i++) {
 		__u8 next = i + 1 < n ? chain[i + 1] : last;
 
@@ -197,13 +171,7 @@ static void build_ipv6(struct pkt *p)
 	put_l4(p, last);
 	if (chance(10))
 		delta = (int)pick(41) - 20;
-	{
-		int pl = (int)(p->len - start) - 40 + delta;
-		__u16 v = pl < 0 ? 0 : (__u16)pl;
-
-		p->b[start + 4] = v >> 8;
-		p->b[start + 5] = v & 0xff;
-	}
+	put_be16(p->buf + p->off[AT_L3] + 4, (long)(p->len - p->off[AT_L3]) - 40 + delta);
 }
 
 static void build(struct pkt *p)
@@ -212,7 +180,7 @@ static void build(struct pkt *p)
 	__u16 type;
 	int tags = 0;
 
-	p->len = 0;
+	memset(p, 0, sizeof(*p));
 	put_rand(p, 12);
 	type = chance(15) ? types[pick(ARRAY_SIZE(types))] : (chance(50) ? ETH_P_IP : ETH_P_IPV6);
 	if (chance(20))
@@ -222,6 +190,7 @@ static void build(struct pkt *p)
 		put16(p, (__u16)(pick(8) << 13 | vids[pick(ARRAY_SIZE(vids))]));
 	}
 	put16(p, type);
+	p->off[AT_L3] = p->len;
 	if (type == ETH_P_IP)
 		build_ipv4(p);
 	else if (type == ETH_P_IPV6)
@@ -320,49 +289,6 @@ static void rand_rule(struct xf_rule *r)
 
 /* ---- the program ---- */
 
-static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	(void)level;
-	(void)fmt;
-	(void)ap;
-	return 0;
-}
-
-static int group_setup(void **state)
-{
-	(void)state;
-	libbpf_set_print(quiet);
-	ncpus = libbpf_num_possible_cpus();
-	if (ncpus < 1)
-		return -1;
-	cpu_vals = calloc((size_t)ncpus * 2, sizeof(*cpu_vals));
-	if (!cpu_vals)
-		return -1;
-	skel = xskflow_bpf__open_and_load();
-	if (!skel)
-		load_err = errno;
-	return 0;
-}
-
-static int group_teardown(void **state)
-{
-	(void)state;
-	xskflow_bpf__destroy(skel);
-	free(cpu_vals);
-	return 0;
-}
-
-static __u64 percpu(struct bpf_map *map, __u32 idx, size_t nfields)
-{
-	__u64 sum = 0;
-
-	if (bpf_map_lookup_elem(bpf_map__fd(map), &idx, cpu_vals))
-		fail_msg("map '%s': lookup of %u: %s", bpf_map__name(map), idx, strerror(errno));
-	for (int c = 0; c < ncpus; c++)
-		sum += cpu_vals[(size_t)c * nfields];
-	return sum;
-}
-
 struct snap {
 	__u64 malformed, unmatched;
 	__u64 rule[MAX_RULES];
@@ -370,8 +296,8 @@ struct snap {
 
 static void snapshot(struct snap *s, size_t n)
 {
-	s->malformed = percpu(skel->maps.xf_stats, XF_STAT_MALFORMED, 1);
-	s->unmatched = percpu(skel->maps.xf_stats, XF_STAT_UNMATCHED, 1);
+	percpu_sum(skel->maps.xf_stats, XF_STAT_MALFORMED, &s->malformed, 1);
+	percpu_sum(skel->maps.xf_stats, XF_STAT_UNMATCHED, &s->unmatched, 1);
 	for (size_t i = 0; i < n; i++) {
 		struct xf_counter c;
 
@@ -385,20 +311,11 @@ static void snapshot(struct snap *s, size_t n)
 /* What the program did with @p: a rule index, -ENOENT (unmatched) or -EBADMSG. */
 static int program_choice(const struct pkt *p, size_t n)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts, .repeat = 1);
-	__u8 in[PKT_MAX + 32] = {};
-	struct xdp_md ctx = { .data_end = p->len };
 	struct snap a, b;
 	int got = -EINVAL, hits = 0;
 
-	memcpy(in, p->b, p->len);
-	opts.data_in = in;
-	opts.data_size_in = p->len;
-	opts.ctx_in = &ctx;
-	opts.ctx_size_in = sizeof(ctx);
 	snapshot(&a, n);
-	if (bpf_prog_test_run_opts(bpf_program__fd(skel->progs.xskflow_steer), &opts))
-		fail_msg("BPF_PROG_RUN on a %zu-byte packet: %s", p->len, strerror(errno));
+	run_packet(p);
 	snapshot(&b, n);
 	if (b.malformed != a.malformed) {
 		got = -EBADMSG;
@@ -431,7 +348,7 @@ static void dump(const struct pkt *p, const struct xf_rule *rules, size_t n, int
 	}
 	print_error("  packet (%zu bytes):", p->len);
 	for (size_t i = 0; i < p->len; i++)
-		print_error("%s%02x", i % 16 ? " " : "\n    ", p->b[i]);
+		print_error("%s%02x", i % 16 ? " " : "\n    ", p->buf[i]);
 	print_error("\n");
 }
 
@@ -442,11 +359,7 @@ static void test_agrees_with_program(void **state)
 	unsigned long checked = 0, outcome[3] = {};
 
 	(void)state;
-	if (!skel) {
-		if (load_err == EPERM || load_err == EACCES)
-			skip();
-		fail_msg("loading the steering program: %s", strerror(load_err));
-	}
+	need_skel();
 	env = getenv("XF_CLASSIFY_SEED");
 	rng_state = env ? strtoull(env, NULL, 0) : 0x5eed5eed1234ull;
 	for (unsigned long s = 0; s < sets; s++) {
@@ -467,7 +380,7 @@ static void test_agrees_with_program(void **state)
 
 			build(&p);
 			want = program_choice(&p, n);
-			got = xf_rules__classify_packet(rules, n, p.b, p.len, 0);
+			got = xf_rules__classify_packet(rules, n, p.buf, p.len, 0);
 			if (want != got) {
 				dump(&p, rules, n, want, got);
 				fail_msg("classifier and program disagree");

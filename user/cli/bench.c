@@ -18,13 +18,13 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include "cli.h"
+#include "rtt.h"
 
 #define BENCH_MAX_BATCH 256
 #define BENCH_MAX_RULES 64
 #define BENCH_MAX_NAPI 16
 #define BENCH_DEFAULT_RULE "udp dport 4242"
 #define BENCH_CHECK_PERIOD 0.01	/* seconds between deadline/signal/rate checks */
-#define BENCH_RTT_MAX (1u << 24)	/* latency samples kept */
 /* Receive modes: the app shares its core with the NAPI thread and is off the CPU for
  * milliseconds at a time; the fill ring must cover that (at 1 Mpps, 8 ms), or the kernel
  * drops for want of buffers (rx_fill_ring_empty_descs). Measured: 3-6% loss at 2048
@@ -71,8 +71,7 @@ struct bench {
 	uint64_t print_rx, print_tx;
 	double print_t;
 	/* latency */
-	uint32_t *rtt;		/* ns */
-	size_t nrtt, rtt_cap;
+	struct rtt_samples rtt;
 	uint64_t pings, lost, stray;
 	/* where the time went */
 	struct rusage ru0, ru1;
@@ -711,24 +710,6 @@ static bool pong_seq(const struct bench *b, const struct xf_pkt *p, uint32_t *se
 	return true;
 }
 
-static int rtt_add(struct bench *b, uint64_t ns)
-{
-	if (b->nrtt == b->rtt_cap) {
-		size_t cap = b->rtt_cap ? b->rtt_cap * 2 : 65536;
-		uint32_t *n;
-
-		if (cap > BENCH_RTT_MAX)
-			return 0;	/* enough samples: the rest only count */
-		n = realloc(b->rtt, cap * sizeof(*n));
-		if (!n)
-			return -1;
-		b->rtt = n;
-		b->rtt_cap = cap;
-	}
-	b->rtt[b->nrtt++] = ns > UINT32_MAX ? UINT32_MAX : (uint32_t)ns;
-	return 0;
-}
-
 /* One frame in flight at a time: send, wait for it to come back (or time out), repeat. */
 static void run_latency(struct bench *b)
 {
@@ -767,7 +748,7 @@ static void run_latency(struct bench *b)
 
 				if (pong_seq(b, &pkts[i], &s) && s == seq) {
 					back = true;
-					if (rtt_add(b, t - t0))
+					if (rtt_add(&b->rtt, t - t0))
 						b->stop = true;
 				} else {
 					b->stray++;
@@ -799,30 +780,6 @@ static void run_latency(struct bench *b)
 
 /* ---- report ---- */
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The value at quantile q of sorted samples (nearest rank). */
-static double quantile_us(const uint32_t *v, size_t n, double q)
-{
-	double x = q * (double)n;
-	size_t r = (size_t)x;
-
-	if (!n)
-		return 0;
-	if ((double)r < x)
-		r++;
-	if (r < 1)
-		r = 1;
-	if (r > n)
-		r = n;
-	return v[r - 1] / 1e3;
-}
-
 static json_object *jdouble(double v, const char *fmt)
 {
 	char buf[48];
@@ -834,38 +791,29 @@ static json_object *jdouble(double v, const char *fmt)
 static json_object *latency_report(struct bench *b)
 {
 	json_object *l = json_object_new_object();
-	double sum = 0;
-	size_t n = b->nrtt;
+	struct rtt_summary r;
 
-	qsort(b->rtt, n, sizeof(*b->rtt), cmp_u32);
-	for (size_t i = 0; i < n; i++)
-		sum += b->rtt[i];
-	json_object_object_add(l, "samples", json_object_new_uint64(n));
+	rtt_summarize(&b->rtt, &r);
+	json_object_object_add(l, "samples", json_object_new_uint64(r.samples));
 	json_object_object_add(l, "lost", json_object_new_uint64(b->lost));
 	json_object_object_add(l, "stray", json_object_new_uint64(b->stray));
-	json_object_object_add(l, "min_us", jdouble(n ? b->rtt[0] / 1e3 : 0, "%.3f"));
-	json_object_object_add(l, "mean_us", jdouble(n ? sum / (double)n / 1e3 : 0, "%.3f"));
-	json_object_object_add(l, "p50_us", jdouble(quantile_us(b->rtt, n, 0.5), "%.3f"));
-	json_object_object_add(l, "p90_us", jdouble(quantile_us(b->rtt, n, 0.9), "%.3f"));
-	json_object_object_add(l, "p99_us", jdouble(quantile_us(b->rtt, n, 0.99), "%.3f"));
-	json_object_object_add(l, "p999_us", jdouble(quantile_us(b->rtt, n, 0.999), "%.3f"));
-	json_object_object_add(l, "max_us", jdouble(n ? b->rtt[n - 1] / 1e3 : 0, "%.3f"));
+	json_object_object_add(l, "min_us", jdouble(r.min_us, "%.3f"));
+	json_object_object_add(l, "mean_us", jdouble(r.mean_us, "%.3f"));
+	json_object_object_add(l, "p50_us", jdouble(r.p50_us, "%.3f"));
+	json_object_object_add(l, "p90_us", jdouble(r.p90_us, "%.3f"));
+	json_object_object_add(l, "p99_us", jdouble(r.p99_us, "%.3f"));
+	json_object_object_add(l, "p999_us", jdouble(r.p999_us, "%.3f"));
+	json_object_object_add(l, "max_us", jdouble(r.max_us, "%.3f"));
 	return l;
 }
 
-/* The CDF as 'rtt_us fraction' lines, 1001 points, for gnuplot. */
-static int write_hist(const struct bench *b, const char *path)
+static int write_hist(struct bench *b, const char *path)
 {
-	FILE *f = fopen(path, "w");
+	int err = rtt_write_cdf(&b->rtt, path);
 
-	if (!f) {
-		cli_err("--hist: cannot write '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	fprintf(f, "# rtt_us fraction (%zu samples)\n", b->nrtt);
-	for (int k = 0; k <= 1000 && b->nrtt; k++)
-		fprintf(f, "%.3f %.3f\n", quantile_us(b->rtt, b->nrtt, k / 1000.0), k / 1000.0);
-	return fclose(f) ? -1 : 0;
+	if (err)
+		cli_err("--hist: cannot write '%s': %s", path, strerror(-err));
+	return err;
 }
 
 static json_object *bench_report(struct bench *b, struct xf_steer *steer)
@@ -1096,6 +1044,6 @@ out:
 	}
 	if (b.sfd >= 0)
 		close(b.sfd);
-	free(b.rtt);
+	rtt_free(&b.rtt);
 	return ret;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* The control socket: a unix stream socket, mode 0600, serving one-line requests with one
  * JSON reply each, from the main loop (no thread). Peers other than root or the daemon's
- * own user are refused even if the file mode lets them connect. */
+ * own user are refused even if the file mode lets them connect. Requests are parsed by
+ * ctlreq.c; this file only moves bytes. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -11,23 +12,23 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include "ctlreq.h"
 #include "xskflowd.h"
 
 #define CTL_MAX_CLIENTS	8
-#define CTL_LINE_MAX	256
 #define CTL_TIMEOUT	2.0	/* seconds a client has to send its line */
 
 struct ctl_client {
 	int fd;
-	bool refused;		/* answered "permission denied" once its line is in */
-	uid_t uid;
-	size_t len;
 	double deadline;
-	char buf[CTL_LINE_MAX];
+	struct ctl_req req;
 };
 
 struct ctl {
 	int fd;
+	/* A request (reload) may close the socket it came in on: while ctl_serve() runs,
+	 * ctl_close() only marks it, and ctl_serve() finishes the job. */
+	bool serving, closing;
 	char path[CFG_SUN_PATH];
 	struct ctl_client cl[CTL_MAX_CLIENTS];
 };
@@ -123,13 +124,16 @@ static void client_close(struct ctl_client *cl)
 	if (cl->fd >= 0)
 		close(cl->fd);
 	cl->fd = -1;
-	cl->len = 0;
 }
 
 void ctl_close(struct ctl *c)
 {
 	if (!c)
 		return;
+	if (c->serving) {
+		c->closing = true;
+		return;
+	}
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++)
 		client_close(&c->cl[i]);
 	close(c->fd);
@@ -155,13 +159,19 @@ int ctl_pollfds(struct ctl *c, struct pollfd *fds, int max)
 	return n;
 }
 
+/* Sends @o and its newline, then drops it. NULL (out of memory) sends nothing. */
 static void reply(int fd, json_object *o)
 {
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	size_t len = strlen(s), off = 0;
 	struct timeval tv = { .tv_sec = 1 };
-	int fl = fcntl(fd, F_GETFL);
+	size_t len, off = 0;
+	const char *s;
+	int fl;
 
+	if (!o)
+		return;
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	len = strlen(s);
+	fl = fcntl(fd, F_GETFL);
 	/* Bounded blocking write: a client that does not read cannot stall the daemon long. */
 	fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -169,21 +179,12 @@ static void reply(int fd, json_object *o)
 		ssize_t w = send(fd, s + off, len - off, MSG_NOSIGNAL);
 
 		if (w <= 0)
-			return;
+			break;
 		off += (size_t)w;
 	}
-	send(fd, "\n", 1, MSG_NOSIGNAL);
-}
-
-static json_object *error_reply(const char *fmt, const char *arg)
-{
-	json_object *o = json_object_new_object();
-	char buf[CTL_LINE_MAX + 128];
-
-	snprintf(buf, sizeof(buf), fmt, arg);
-	json_object_object_add(o, "ok", json_object_new_boolean(false));
-	json_object_object_add(o, "error", json_object_new_string(buf));
-	return o;
+	if (off == len)
+		send(fd, "\n", 1, MSG_NOSIGNAL);
+	json_object_put(o);
 }
 
 static void accept_clients(struct ctl *c)
@@ -201,60 +202,54 @@ static void accept_clients(struct ctl *c)
 			if (c->cl[i].fd < 0)
 				slot = i;
 		if (slot < 0) {
-			json_object *o = error_reply("busy: %s clients already connected; retry", "8");
-
-			reply(fd, o);
-			json_object_put(o);
+			reply(fd, ctl_error_reply("busy: %d clients already connected; retry",
+						  CTL_MAX_CLIENTS));
 			close(fd);
 			continue;
 		}
 		c->cl[slot].fd = fd;
-		c->cl[slot].len = 0;
 		/* Refused only once the request is read: closing with it unread would reset
 		 * the connection before the client sees why. */
-		c->cl[slot].uid = cred.uid;
-		c->cl[slot].refused = cred.uid != 0 && cred.uid != geteuid();
+		ctl_req_init(&c->cl[slot].req, cred.uid, cred.uid != 0 && cred.uid != geteuid());
 		c->cl[slot].deadline = xfd_now() + CTL_TIMEOUT;
 	}
 }
 
+/* Unread bytes at close make the kernel reset the connection, and the reset can reach the
+ * client before the reply: take in what it already sent (bounded) before closing. */
+static void drain(int fd)
+{
+	char buf[4096];
+
+	for (int i = 0; i < 16 && recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0; i++)
+		;
+}
+
 static void client_read(struct ctl_client *cl, ctl_handler_fn fn, void *ctx)
 {
-	ssize_t n = read(cl->fd, cl->buf + cl->len, sizeof(cl->buf) - 1 - cl->len);
+	char chunk[CTL_LINE_MAX];
+	ssize_t n = read(cl->fd, chunk, sizeof(chunk));
 	json_object *o;
-	char *nl;
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n > 0)
-		cl->len += (size_t)n;
-	cl->buf[cl->len] = '\0';
-	nl = strchr(cl->buf, '\n');
-	if (!nl && n > 0 && cl->len < sizeof(cl->buf) - 1)
-		return;		/* more to come */
-	if (nl)
-		*nl = '\0';
-	if (cl->refused) {
-		char who[16];
-
-		snprintf(who, sizeof(who), "%d", (int)cl->uid);
-		o = error_reply("permission denied: uid %s is neither root nor the daemon's user",
-				who);
-		log_warn("control socket: refused a request from uid %d", (int)cl->uid);
-	} else if (!nl && cl->len == sizeof(cl->buf) - 1) {
-		o = error_reply("request longer than %s bytes", "255");
-	} else if (!cl->len) {
+	if (n < 0) {		/* reset: there is no one to answer */
 		client_close(cl);
 		return;
-	} else {
-		size_t l = strlen(cl->buf);
-
-		while (l && (cl->buf[l - 1] == '\r' || cl->buf[l - 1] == ' '))
-			cl->buf[--l] = '\0';
-		o = fn(ctx, cl->buf);
 	}
-	reply(cl->fd, o);
-	json_object_put(o);
+	switch (ctl_req_feed(&cl->req, chunk, (size_t)n, fn, ctx, &o)) {
+	case CTL_MORE:
+		return;
+	case CTL_REPLY:
+		if (cl->req.refused)
+			log_warn("control socket: refused a request from uid %d",
+				 (int)cl->req.uid);
+		reply(cl->fd, o);
+		drain(cl->fd);
+		break;
+	case CTL_CLOSE:
+		break;
+	}
 	client_close(cl);
 }
 
@@ -262,7 +257,8 @@ void ctl_serve(struct ctl *c, const struct pollfd *fds, int n, ctl_handler_fn fn
 {
 	double now = xfd_now();
 
-	for (int k = 1; k < n; k++) {
+	c->serving = true;
+	for (int k = 1; k < n && !c->closing; k++) {
 		if (!fds[k].revents)
 			continue;
 		for (int i = 0; i < CTL_MAX_CLIENTS; i++)
@@ -271,13 +267,13 @@ void ctl_serve(struct ctl *c, const struct pollfd *fds, int n, ctl_handler_fn fn
 	}
 	for (int i = 0; i < CTL_MAX_CLIENTS; i++) {
 		if (c->cl[i].fd >= 0 && now > c->cl[i].deadline) {
-			json_object *o = error_reply("timed out waiting for a request line%s", "");
-
-			reply(c->cl[i].fd, o);
-			json_object_put(o);
+			reply(c->cl[i].fd, ctl_error_reply("timed out waiting for a request line"));
 			client_close(&c->cl[i]);
 		}
 	}
-	if (n > 0 && fds[0].revents)
+	if (n > 0 && fds[0].revents && !c->closing)
 		accept_clients(c);
+	c->serving = false;
+	if (c->closing)
+		ctl_close(c);
 }

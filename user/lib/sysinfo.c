@@ -55,17 +55,19 @@ static int fill_out(void *dst, const void *src, size_t full)
 	return 0;
 }
 
-/* Read a small text file; trailing newlines removed. Returns its length or -errno. */
-static int read_text(char *buf, size_t len, const char *fmt, ...)
+/* The path of @rel in the interface's sysfs folder: every sysfs read below goes through
+ * here, so that tests can point xf_sysfs_root at a made-up tree. */
+static void net_path(char *path, size_t len, const char *ifname, const char *rel)
 {
-	char path[PATH_MAX];
-	va_list ap;
+	snprintf(path, len, "%s/class/net/%s/%s", xf_sysfs_root, ifname, rel);
+}
+
+/* Read a small text file; trailing newlines removed. Returns its length or -errno. */
+static int read_text(const char *path, char *buf, size_t len)
+{
 	ssize_t n;
 	FILE *f;
 
-	va_start(ap, fmt);
-	vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -77,12 +79,13 @@ static int read_text(char *buf, size_t len, const char *fmt, ...)
 	return (int)n;
 }
 
-/* A number from a sysfs file; @path_fmt starts with "%s" for the sysfs root. */
-static int read_s64(long long *v, const char *path_fmt, const char *a, const char *b)
+/* A number from the interface's sysfs file @rel. */
+static int net_s64(const char *ifname, const char *rel, long long *v)
 {
-	char buf[64], *end;
+	char path[PATH_MAX], buf[64], *end;
 
-	if (read_text(buf, sizeof(buf), path_fmt, xf_sysfs_root, a, b) < 0)
+	net_path(path, sizeof(path), ifname, rel);
+	if (read_text(path, buf, sizeof(buf)) < 0)
 		return -ENOENT;
 	errno = 0;
 	*v = strtoll(buf, &end, 10);
@@ -93,9 +96,11 @@ static int read_s64(long long *v, const char *path_fmt, const char *a, const cha
 
 static __u64 stat_counter(const char *ifname, const char *name)
 {
+	char rel[64];
 	long long v;
 
-	if (read_s64(&v, "%s/class/net/%s/statistics/%s", ifname, name) || v < 0)
+	snprintf(rel, sizeof(rel), "statistics/%s", name);
+	if (net_s64(ifname, rel, &v) || v < 0)
 		return 0;
 	return (__u64)v;
 }
@@ -172,7 +177,7 @@ static void count_sysfs_queues(const char *ifname, __u32 *rx, __u32 *tx)
 	DIR *d;
 
 	*rx = *tx = 0;
-	snprintf(path, sizeof(path), "%s/class/net/%s/queues", xf_sysfs_root, ifname);
+	net_path(path, sizeof(path), ifname, "queues");
 	d = opendir(path);
 	if (!d)
 		return;
@@ -192,7 +197,7 @@ static int iommu_group_of(const char *ifname)
 	ssize_t n;
 	long g;
 
-	snprintf(path, sizeof(path), "%s/class/net/%s/device/iommu_group", xf_sysfs_root, ifname);
+	net_path(path, sizeof(path), ifname, "device/iommu_group");
 	n = readlink(path, target, sizeof(target) - 1);
 	if (n <= 0)
 		return -1;
@@ -207,8 +212,7 @@ static int device_numa_node(const char *ifname)
 {
 	long long v;
 
-	if (read_s64(&v, "%s/class/net/%s/device/numa_node", ifname, "") ||
-	    v < 0 || v > INT_MAX)
+	if (net_s64(ifname, "device/numa_node", &v) || v < 0 || v > INT_MAX)
 		return -ENOENT;
 	return (int)v;
 }
@@ -261,7 +265,7 @@ int xf_sysinfo_iface(const char *ifname, struct xf_iface_info *out)
 	close(fd);
 	count_sysfs_queues(ifname, &i.sysfs_rx, &i.sysfs_tx);
 
-	snprintf(path, sizeof(path), "%s/class/net/%s/device", xf_sysfs_root, ifname);
+	net_path(path, sizeof(path), ifname, "device");
 	i.has_device = !stat(path, &st);
 	i.numa_node = i.has_device ? device_numa_node(ifname) : -1;
 	if (i.numa_node < 0)
