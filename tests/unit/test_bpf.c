@@ -27,7 +27,7 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-#define PKT_MAX		512
+#define PKT_MAX		9216	/* jumbo frames: 9000 bytes and a little damage */
 #define MAX_RULES	8	/* per table row */
 #define MAX_VLANS	3
 #define MAX_EXT		10
@@ -279,6 +279,24 @@ static const struct steer_case cases[] = {
 	  { "udp dport 4242 drop" }, { UDP4(1234, 4242), .pad = 18 }, DROPPED(0) },
 	{ "ip6 tcp with trailing padding",
 	  { "tcp dport 4242 drop" }, { TCP6(1234, 4242), .pad = 6 }, DROPPED(0) },
+
+	/* Jumbo frames on a multi-buffer port: BPF_PROG_RUN hands the program what does not
+	 * fit in one page as fragments, like veth with MTU 9000. Headers are read from the
+	 * first buffer; IP lengths and rule byte counters cover the whole packet. */
+	{ "jumbo ip4 udp 9000 bytes -> xsk (no socket): IP length checked against all frags",
+	  { "udp dport 4242" }, { UDP4(1234, 4242), .payload = 9000 - 42 }, NOSOCK(0) },
+	{ "jumbo ip6 udp 9000 bytes -> xsk (no socket)",
+	  { "udp dport 4242" }, { UDP6(1234, 4242), .payload = 9000 - 62 }, NOSOCK(0) },
+	{ "jumbo ip4 tcp 9000 bytes -> pass",
+	  { "tcp dport 80 pass" }, { TCP4(40000, 80), .payload = 9000 - 54 }, PASSED(0) },
+	{ "jumbo ip4 udp -> drop, the rule counts every byte",
+	  { "udp dport 53 drop" }, { UDP4(5353, 53), .payload = 9000 - 42 }, DROPPED(0) },
+	{ "jumbo ip4 with padding in the last fragment",
+	  { "udp dport 4242 drop" }, { UDP4(1234, 4242), .payload = 8000, .pad = 60 }, DROPPED(0) },
+	{ "jumbo ip4 tot_len one byte past the last fragment: malformed",
+	  { CATCH_ALL }, { UDP4(1234, 4242), .payload = 9000 - 42, .len_delta = 1 }, MALFORMED },
+	{ "jumbo ip6 payload_len one byte past the last fragment: malformed",
+	  { CATCH_ALL }, { UDP6(1234, 4242), .payload = 9000 - 62, .len_delta = 1 }, MALFORMED },
 
 	/* Non-IP. */
 	{ "ARP against a udp rule: unmatched",
