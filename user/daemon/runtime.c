@@ -245,8 +245,14 @@ static int iface_run(struct rt_iface *ifc, struct dispatch *d, struct cfg_errors
 	ifc->steer = xf_steer__attach(c->name, &so);
 	xfd_log_capture(NULL, 0);
 	if (!ifc->steer) {
-		add_err(errs, "[interface %s]: %s", c->name,
-			*why ? as_config_advice(why) : strerror(errno));
+		/* After the privilege drop a program already there cannot be identified
+		 * (that takes CAP_SYS_ADMIN); a restart, as root, replaces a stale one. */
+		bool dropped = errno == EPERM && geteuid() != 0;
+
+		add_err(errs, "[interface %s]: %s%s", c->name,
+			*why ? as_config_advice(why) : strerror(errno),
+			dropped ? "; or restart xskflowd, which replaces a stale xskflow "
+				  "program when it starts" : "");
 		return -ENODEV;
 	}
 	log_dbg("interface '%s' (driver '%s'): steering program attached in %s mode%s%s",
