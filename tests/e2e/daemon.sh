@@ -1028,3 +1028,122 @@ EOF
 		fail "frames lost: $(grep "did not come home" "$T_DIR/d.log")"
 	fi
 }
+
+# Multi-buffer on a veth with MTU 9000 (frames of 4096 bytes: a jumbo packet arrives as a
+# chain of two or three). reflect: kernel UDP sockets in b get every datagram up to 8000
+# bytes back intact (IPv4 and IPv6; the kernel checks the UDP checksum computed over the
+# whole chain). pcap: one record per jumbo packet, the whole chain, read back by tcpdump
+# with its length; a second file with snaplen 5000 cuts it there (past the first
+# segment). count: 500 frames of 60..9014 bytes from 'xskflow send --multi-buffer', and
+# the handler's bytes are the bytes sent. Then every frame is home.
+test_daemon_multi_buffer_jumbo() {
+	lab_up
+	ip -n "$NS_A" link set dev "$IF_A" mtu 9000 || fail "cannot set MTU 9000 on $IF_A"
+	ip -n "$NS_B" link set dev "$IF_B" mtu 9000 || fail "cannot set MTU 9000 on $IF_B"
+	{ daemon_section; cat <<EOF; } | dconf d
+[interface $IF_A]
+queues = 0
+multi_buffer = yes
+[handler echo]
+type = reflect
+[handler cap]
+type = pcap
+file = $T_DIR/full.pcap
+[handler cut]
+type = pcap
+file = $T_DIR/cut.pcap
+snaplen = 5000
+[handler cnt]
+type = count
+[rule echo]
+interface = $IF_A
+match = udp dport 4242
+handler = echo
+[rule cap]
+interface = $IF_A
+match = udp dport 4243
+handler = cap
+[rule cut]
+interface = $IF_A
+match = udp dport 4245
+handler = cut
+[rule cnt]
+interface = $IF_A
+match = udp dport 4244
+handler = cnt
+EOF
+	start_daemon d
+	local sizes="8000 1 1400 3800 3900 4096 5000 7777 8000 8952"
+	jumbo_echo() {
+		in_b python3 -c '
+import socket, sys
+host, sizes = sys.argv[1], [int(x) for x in sys.argv[2:]]
+s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect((host, 4242))
+ok = bad = lost = 0
+for i, n in enumerate(sizes):
+    msg = bytes((i * 31 + k * 7) & 0xff for k in range(n))
+    s.send(msg)
+    try:
+        ok, bad = (ok + 1, bad) if s.recv(9100) == msg else (ok, bad + 1)
+    except socket.timeout:
+        lost += 1
+print(ok, bad, lost)' "$@"
+	}
+	# shellcheck disable=SC2086
+	expect "IPv4 jumbo echoes (ok bad lost)" "$(jumbo_echo "$IP4_A" $sizes)" "10 0 0"
+	# An IPv6 datagram of 8952 bytes is a 9000-byte IP packet: the largest the MTU takes.
+	# shellcheck disable=SC2086
+	expect "IPv6 jumbo echoes (ok bad lost)" "$(jumbo_echo "$IP6_A" $sizes)" "10 0 0"
+
+	# pcap: one 8000-byte datagram (an 8042-byte frame) whose payload byte k is k*13 & 0xff,
+	# to each file.
+	in_b python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for port in (4243, 4245):
+    s.sendto(bytes((k * 13) & 0xff for k in range(8000)), (sys.argv[1], port))' "$IP4_A"
+	wait_stat '.handlers[] | select(.name == "cut") | .written' 1
+	wait_stat '.handlers[] | select(.name == "cap") | .written' 1
+	local out
+	out=$(tcpdump -r "$T_DIR/full.pcap" -nn 2>&1) || fail "tcpdump cannot read it: $out"
+	expect "records" "$(echo "$out" | grep -c "UDP")" 1
+	expect_match "tcpdump sees" "$out" "$IP4_B\.[0-9]+ > $IP4_A\.4243: UDP, length 8000"
+	out=$(tcpdump -r "$T_DIR/cut.pcap" -nn 2>&1) || fail "tcpdump cannot read it: $out"
+	expect_match "tcpdump sees the cut one" "$out" "$IP4_A\.4245: UDP, length 8000"
+	# Record lengths, and the payload bytes against what was sent.
+	expect "full record (caplen len payload-ok)" "$(python3 -c '
+import struct, sys
+for name in sys.argv[1:]:
+    d = open(name, "rb").read()
+    caplen, length = struct.unpack("<II", d[24 + 8:24 + 16])
+    pkt = d[40:40 + caplen]
+    want = bytes((k * 13) & 0xff for k in range(8000))
+    print(caplen, length, pkt[42:] == want[:caplen - 42], len(d) == 40 + caplen, end=" ")' \
+		"$T_DIR/full.pcap" "$T_DIR/cut.pcap")" "8042 8042 True True 5000 8042 True True "
+
+	# count: frames as chains from AF_XDP, sizes drawn in 60..9014.
+	in_b "$XF" send -i "$IF_B" --dst-mac "$MAC_A" --src-ip "$IP4_B" --dst-ip "$IP4_A" \
+		--dst-port 4244 -n 500 -s 60-9014 --seed 7 --multi-buffer --rate 20000 --json \
+		>"$T_DIR/send.json" || fail "xskflow send failed: $(cat "$T_DIR/send.json")"
+	expect "sent" "$(jget "$T_DIR/send.json" .packets)" 500
+	wait_stat '.handlers[] | select(.name == "cnt") | .packets' 500
+	ctl stats >"$T_DIR/stats.json" || fail "ctl stats failed"
+	expect "count bytes = frame bytes sent" \
+		"$(jq '.handlers[] | select(.name == "cnt") | .bytes' "$T_DIR/stats.json")" \
+		"$(jget "$T_DIR/send.json" .bytes)"
+	expect "rule dispatched bytes" \
+		"$(jq '.interfaces[0].rules[] | select(.name == "cnt") | .dispatched_bytes' \
+		"$T_DIR/stats.json")" "$(jget "$T_DIR/send.json" .bytes)"
+	expect "echoes transmitted" \
+		"$(jq '.handlers[] | select(.name == "echo") | .tx' "$T_DIR/stats.json")" 20
+	expect "nothing dropped by the kernel" \
+		"$(jget "$T_DIR/stats.json" '.interfaces[0].queues[0].xdp_stats.rx_dropped')" 0
+	expect "frames held by the daemon" \
+		"$(jget "$T_DIR/stats.json" '.interfaces[0].queues[0].frames.app')" 0
+	stop_daemon d
+	if grep -q "did not come home" "$T_DIR/d.log"; then
+		fail "frames lost: $(grep "did not come home" "$T_DIR/d.log")"
+	fi
+}
