@@ -341,6 +341,15 @@ test_daemon_plugin() {
 	cc -shared -fPIC -O2 -Wall -Werror -I include -o "$T_DIR/upper.so" \
 		user/daemon/examples/upper_echo.c || fail "cannot build the example plugin"
 	cc -shared -fPIC -o "$T_DIR/empty.so" -x c /dev/null || fail "cannot build an empty .so"
+	# The same plugin declaring ABI 1 (before multi-buffer chains) and a future ABI 3.
+	local abi
+	for abi in 1 3; do
+		sed "s/^const __u32 xskflowd_plugin_abi = XSKFLOWD_PLUGIN_ABI;/const __u32 xskflowd_plugin_abi = $abi;/" \
+			user/daemon/examples/upper_echo.c >"$T_DIR/abi$abi.c"
+		grep -q "xskflowd_plugin_abi = $abi;" "$T_DIR/abi$abi.c" || fail "no ABI line to change"
+		cc -shared -fPIC -O2 -Wall -Werror -I include -I user/daemon/examples \
+			-o "$T_DIR/abi$abi.so" "$T_DIR/abi$abi.c" || fail "cannot build the ABI $abi plugin"
+	done
 	{ daemon_section; cat <<EOF; } | dconf d
 [interface $IF_A]
 [handler up]
@@ -371,7 +380,20 @@ import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
 s.connect(("198.18.0.1", 7777)); s.send(b"again")
 print(s.recv(100).decode())')" "AGAIN"
+	# A plugin built for a newer ABI is refused; one built for ABI 1 still loads and works.
+	sed -i "s|$T_DIR/empty.so|$T_DIR/abi3.so|" "$T_DIR/d.conf"
+	ctl reload >"$T_DIR/reload.json" && fail "a reload with an ABI 3 plugin succeeded"
+	expect_match "ABI refused" "$(jget "$T_DIR/reload.json" '.errors[0]')" \
+		"was built for plugin ABI 3, this daemon has ABI 1 to 2; rebuild it"
+	sed -i "s|$T_DIR/abi3.so|$T_DIR/abi1.so|" "$T_DIR/d.conf"
+	ctl reload >"$T_DIR/reload.json" || fail "reload with an ABI 1 plugin: $(cat "$T_DIR/reload.json")"
+	expect "ABI 1 plugin answering" "$(in_b python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.connect(("198.18.0.1", 7777)); s.send(b"old abi")
+print(s.recv(100).decode())')" "OLD ABI"
 	stop_daemon d
+	sed -i "s|$T_DIR/abi1.so|$T_DIR/empty.so|" "$T_DIR/d.conf"
 	# Refused arguments stop the start, with the plugin's reason.
 	sed -i -e "s|$T_DIR/empty.so|$T_DIR/upper.so|" -e 's|args = upper|args = sideways|' "$T_DIR/d.conf"
 	local out
