@@ -157,7 +157,7 @@ static void run_forward(struct rt_port *p, struct handler *h, const struct burst
 }
 
 /* The rule of @d that sends packet @j to a handler, or -1. A chain is classified on its
- * gathered copy in @scratch: the classifier checks IP lengths against the whole packet. */
+ * gathered copy in @gathered: the classifier checks IP lengths against the whole packet. */
 static int lookup(const struct dispatch *d, const struct burst *b, unsigned int j,
 		  const __u8 *gathered, __u32 queue)
 {
