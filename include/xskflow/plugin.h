@@ -11,8 +11,11 @@
 extern "C" {
 #endif
 
-/* Bumped on any incompatible change of this file. */
-#define XSKFLOWD_PLUGIN_ABI 1
+/* The ABI this file describes. The daemon loads plugins built for any ABI from 1 up to
+ * its own; a plugin built for a newer one than the daemon's is refused.
+ *   1: struct xskflowd_pkt, struct xskflowd_ctx up to @handler.
+ *   2: xskflowd_ctx.chains (multi-buffer packets). */
+#define XSKFLOWD_PLUGIN_ABI 2
 
 enum xskflowd_verdict {
 	XSKFLOWD_DROP = 0,	/* give the frame back (the default) */
@@ -20,7 +23,10 @@ enum xskflowd_verdict {
 };
 
 /* One packet. @data points into the UMEM frame; the plugin may rewrite the bytes in place
- * and change @len (up to @room) before returning XSKFLOWD_TX. @data itself must not move. */
+ * and change @len (up to @room) before returning XSKFLOWD_TX. @data itself must not move.
+ * A packet that came as a chain of frames (multi_buffer = yes) is still one entry: @data,
+ * @len and @room describe its first segment (which holds the headers) and ctx->chains
+ * the whole of it. */
 struct xskflowd_pkt {
 	void *data;
 	__u32 len;
@@ -29,11 +35,31 @@ struct xskflowd_pkt {
 	__u32 rule;		/* index of the matching rule among its interface's rules */
 };
 
+/* One segment of a chained packet: a frame of its own. */
+struct xskflowd_seg {
+	void *data;
+	__u32 len;
+};
+
+/* All the segments of one packet, the first being the one in struct xskflowd_pkt. */
+struct xskflowd_chain {
+	const struct xskflowd_seg *segs;
+	__u32 nsegs;		/* 1 for a packet that fits a frame */
+	__u32 len;		/* bytes of the whole packet */
+};
+
 /* Where a burst comes from. */
 struct xskflowd_ctx {
 	const char *ifname;
 	__u32 queue;
 	const char *handler;	/* the [handler NAME] */
+	/* ABI 2. On an interface with multi_buffer = yes, chains[i] is packet i of the
+	 * burst, segment by segment (bytes may be rewritten in place, lengths not); NULL
+	 * elsewhere. A chain is transmitted whole with its segments' lengths as received:
+	 * XSKFLOWD_TX with pkts[i].len changed drops it. A plugin built for ABI 1 does not
+	 * know this field: it sees the first segment of a chain only, and XSKFLOWD_TX sends
+	 * the chain unchanged past that segment. */
+	const struct xskflowd_chain *chains;
 };
 
 /*

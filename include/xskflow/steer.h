@@ -147,6 +147,11 @@ XF_API enum xf_attach_mode xf_steer__attach_mode(const struct xf_steer *steer);
 XF_API const char *xf_steer__fallback(const struct xf_steer *steer, size_t i);
 XF_API int xf_steer__ifindex(const struct xf_steer *steer);
 XF_API const char *xf_steer__driver(const struct xf_steer *steer);
+/* xf_steer__dispatched - whether the program runs behind libxdp's dispatcher (shared with
+ * other XDP programs) rather than attached directly. Detaching a directly attached program
+ * needs only CAP_NET_ADMIN (the handle holds its fd); behind a dispatcher libxdp looks the
+ * dispatcher up by id, which needs CAP_SYS_ADMIN as well. */
+XF_API bool xf_steer__dispatched(const struct xf_steer *steer);
 
 #ifdef __cplusplus
 }

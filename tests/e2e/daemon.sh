@@ -341,6 +341,15 @@ test_daemon_plugin() {
 	cc -shared -fPIC -O2 -Wall -Werror -I include -o "$T_DIR/upper.so" \
 		user/daemon/examples/upper_echo.c || fail "cannot build the example plugin"
 	cc -shared -fPIC -o "$T_DIR/empty.so" -x c /dev/null || fail "cannot build an empty .so"
+	# The same plugin declaring ABI 1 (before multi-buffer chains) and a future ABI 3.
+	local abi
+	for abi in 1 3; do
+		sed "s/^const __u32 xskflowd_plugin_abi = XSKFLOWD_PLUGIN_ABI;/const __u32 xskflowd_plugin_abi = $abi;/" \
+			user/daemon/examples/upper_echo.c >"$T_DIR/abi$abi.c"
+		grep -q "xskflowd_plugin_abi = $abi;" "$T_DIR/abi$abi.c" || fail "no ABI line to change"
+		cc -shared -fPIC -O2 -Wall -Werror -I include -I user/daemon/examples \
+			-o "$T_DIR/abi$abi.so" "$T_DIR/abi$abi.c" || fail "cannot build the ABI $abi plugin"
+	done
 	{ daemon_section; cat <<EOF; } | dconf d
 [interface $IF_A]
 [handler up]
@@ -371,7 +380,20 @@ import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
 s.connect(("198.18.0.1", 7777)); s.send(b"again")
 print(s.recv(100).decode())')" "AGAIN"
+	# A plugin built for a newer ABI is refused; one built for ABI 1 still loads and works.
+	sed -i "s|$T_DIR/empty.so|$T_DIR/abi3.so|" "$T_DIR/d.conf"
+	ctl reload >"$T_DIR/reload.json" && fail "a reload with an ABI 3 plugin succeeded"
+	expect_match "ABI refused" "$(jget "$T_DIR/reload.json" '.errors[0]')" \
+		"was built for plugin ABI 3, this daemon has ABI 1 to 2; rebuild it"
+	sed -i "s|$T_DIR/abi3.so|$T_DIR/abi1.so|" "$T_DIR/d.conf"
+	ctl reload >"$T_DIR/reload.json" || fail "reload with an ABI 1 plugin: $(cat "$T_DIR/reload.json")"
+	expect "ABI 1 plugin answering" "$(in_b python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+s.connect(("198.18.0.1", 7777)); s.send(b"old abi")
+print(s.recv(100).decode())')" "OLD ABI"
 	stop_daemon d
+	sed -i "s|$T_DIR/abi1.so|$T_DIR/empty.so|" "$T_DIR/d.conf"
 	# Refused arguments stop the start, with the plugin's reason.
 	sed -i -e "s|$T_DIR/empty.so|$T_DIR/upper.so|" -e 's|args = upper|args = sideways|' "$T_DIR/d.conf"
 	local out
@@ -689,11 +711,14 @@ cap_hex() {
 }
 
 # Privilege drop: a throwaway system user runs the daemon after setup with only
-# CAP_NET_ADMIN(12), CAP_NET_RAW(13), CAP_IPC_LOCK(14), CAP_SYS_ADMIN(21), CAP_BPF(39);
+# CAP_NET_ADMIN(12), CAP_NET_RAW(13), CAP_IPC_LOCK(14), CAP_PERFMON(38), CAP_BPF(39) — no
+# CAP_SYS_ADMIN(21);
 # traffic flows, a reload that re-creates the sockets (a 16 MiB UMEM, past the 8 MiB
-# memlock limit) and adds a rule works, SIGTERM still detaches and unpins everything.
+# memlock limit) and adds a rule works, a reload that adds an interface attaches as the
+# user, one whose stale program cannot be identified is refused in one line saying what
+# to do, and SIGTERM still detaches (by the program's fd) and unpins everything.
 test_daemon_user_drops_privileges() {
-	lab_up
+	lab_up -p
 	local user="xfd$LAB_ID" uid
 	useradd --system --no-create-home --shell /usr/sbin/nologin "$user" ||
 		fail "cannot create a user"
@@ -722,7 +747,7 @@ EOF
 	start_daemon d
 	expect_match "drop logged" "$(cat "$T_DIR/d.log")" "running as user '$user' \(uid $uid"
 	local want t
-	want=$(cap_hex 12 13 14 21 39)
+	want=$(cap_hex 12 13 14 38 39)
 	# Every thread: the control thread and the poller it started after the drop.
 	for t in /proc/"$DPID"/task/*; do
 		expect "uid of $(cat "$t/comm")" \
@@ -758,6 +783,35 @@ EOF
 	expect "echo on the old rule" "$(echo_client "$IP4_A" 4242 50)" "50 0 0"
 	expect "pinned after reload" "$("$XF" ctl -s "$T_DIR/run/ctl.sock" stats | jq .pinned_bytes)" \
 		$((4096 * 4096))
+
+	# A stale xskflow program (its owner killed) on a second interface: telling it from
+	# someone else's takes its fd by id, i.e. CAP_SYS_ADMIN. Refused, nothing changes.
+	(exec scripts/lab.sh exec "$LAB_ID" a "$XF" recv -i "$IF_A2" -r "udp dport 4250" -t 60) \
+		>/dev/null 2>"$T_DIR/stale.err" &
+	local rpid=$!
+	wait_for "$T_DIR/stale.err" "receiving on" 15
+	kill -9 "$rpid"
+	wait "$rpid" 2>/dev/null
+	local stale
+	stale=$(ip -n "$NS_A" -j link show "$IF_A2" | jq '.[0].xdp.prog.id')
+	printf '[interface %s]\nqueues = 0\n' "$IF_A2" >>"$T_DIR/d.conf"
+	out=$("$XF" ctl -s "$T_DIR/run/ctl.sock" reload)
+	expect "reload with a stale program refused" "$(echo "$out" | jq -r .ok)" false
+	expect "one error" "$(echo "$out" | jq '.errors | length')" 1
+	expect_match "why and what to do" "$(echo "$out" | jq -r '.errors[0]')" \
+		"\\[interface $IF_A2\\]: interface '$IF_A2' already has an XDP program attached \\(id $stale\\) that this process cannot identify without CAP_SYS_ADMIN; detach it first .*; or restart xskflowd"
+	expect "stale program untouched" "$(ip -n "$NS_A" -j link show "$IF_A2" | jq '.[0].xdp.prog.id')" \
+		"$stale"
+	expect "echo after the refused reload" "$(echo_client "$IP4_A" 4242 20)" "20 0 0"
+	# Removed as the message says: the same reload now attaches as the user.
+	ip -n "$NS_A" link set dev "$IF_A2" xdp off
+	in_a rm -rf "/sys/fs/bpf/xskflow/$IF_A2"
+	out=$("$XF" ctl -s "$T_DIR/run/ctl.sock" reload) || fail "reload failed: $out"
+	expect "reload adding an interface" "$(echo "$out" | jq -r .ok)" true
+	ip -n "$NS_A" -d link show "$IF_A2" | grep -q prog/xdp || fail "nothing attached to $IF_A2"
+	expect "its pins owner" "$(in_a stat -c %U "/sys/fs/bpf/xskflow/$IF_A2")" "$user"
+	expect "echo after adding an interface" "$(echo_client "$IP4_A" 4242 20)" "20 0 0"
+
 	# The user cannot be changed without a restart.
 	sed -i "s/^user = .*/user = nobody/" "$T_DIR/d.conf"
 	out=$("$XF" ctl -s "$T_DIR/run/ctl.sock" reload)
@@ -768,14 +822,16 @@ EOF
 	kill -TERM "$DPID"
 	wait "$DPID" || fail "xskflowd exited with $? after SIGTERM: $(tail -n 3 "$T_DIR/d.log")"
 	grep -q "stopped; nothing left attached" "$T_DIR/d.log" || fail "no 'stopped' line"
-	# No warning or error but the refused reload's.
-	if grep -E "warning|error" "$T_DIR/d.log" | grep -v -E "user: changed|reload failed"; then
+	# No warning or error but the refused reloads'.
+	if grep -E "warning|error" "$T_DIR/d.log" | grep -v -E "user: changed|reload failed|cannot identify without CAP_SYS_ADMIN"; then
 		fail "warnings or errors while running as '$user'"
 	fi
 	no_xdp "$NS_A" "$IF_A"
+	no_xdp "$NS_A" "$IF_A2"
 	[ ! -e "$T_DIR/run/ctl.sock" ] || fail "the control socket was left behind"
-	if in_a test -e "/sys/fs/bpf/xskflow/$IF_A"; then
-		fail "pins left in /sys/fs/bpf/xskflow/$IF_A"
+	if in_a test -e "/sys/fs/bpf/xskflow/$IF_A" || in_a test -e "/sys/fs/bpf/xskflow/$IF_A2"
+	then
+		fail "pins left in /sys/fs/bpf/xskflow"
 	fi
 	echo "ok: stopped cleanly as '$user'"
 }
@@ -993,4 +1049,169 @@ EOF
 	if grep -q "did not come home" "$T_DIR/d.log"; then
 		fail "frames lost: $(grep "did not come home" "$T_DIR/d.log")"
 	fi
+}
+
+# Multi-buffer on a veth with MTU 9000 (frames of 4096 bytes: a jumbo packet arrives as a
+# chain of two or three). reflect: kernel UDP sockets in b get every datagram up to 8000
+# bytes back intact (IPv4 and IPv6; the kernel checks the UDP checksum computed over the
+# whole chain). pcap: one record per jumbo packet, the whole chain, read back by tcpdump
+# with its length; a second file with snaplen 5000 cuts it there (past the first
+# segment). count: 500 frames of 60..9014 bytes from 'xskflow send --multi-buffer', and
+# the handler's bytes are the bytes sent. Then every frame is home.
+test_daemon_multi_buffer_jumbo() {
+	lab_up
+	ip -n "$NS_A" link set dev "$IF_A" mtu 9000 || fail "cannot set MTU 9000 on $IF_A"
+	ip -n "$NS_B" link set dev "$IF_B" mtu 9000 || fail "cannot set MTU 9000 on $IF_B"
+	{ daemon_section; cat <<EOF; } | dconf d
+[interface $IF_A]
+queues = 0
+multi_buffer = yes
+[handler echo]
+type = reflect
+[handler cap]
+type = pcap
+file = $T_DIR/full.pcap
+[handler cut]
+type = pcap
+file = $T_DIR/cut.pcap
+snaplen = 5000
+[handler cnt]
+type = count
+[rule echo]
+interface = $IF_A
+match = udp dport 4242
+handler = echo
+[rule cap]
+interface = $IF_A
+match = udp dport 4243
+handler = cap
+[rule cut]
+interface = $IF_A
+match = udp dport 4245
+handler = cut
+[rule cnt]
+interface = $IF_A
+match = udp dport 4244
+handler = cnt
+EOF
+	start_daemon d
+	local sizes="8000 1 1400 3800 3900 4096 5000 7777 8000 8952"
+	jumbo_echo() {
+		in_b python3 -c '
+import socket, sys
+host, sizes = sys.argv[1], [int(x) for x in sys.argv[2:]]
+s = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect((host, 4242))
+ok = bad = lost = 0
+for i, n in enumerate(sizes):
+    msg = bytes((i * 31 + k * 7) & 0xff for k in range(n))
+    s.send(msg)
+    try:
+        ok, bad = (ok + 1, bad) if s.recv(9100) == msg else (ok, bad + 1)
+    except socket.timeout:
+        lost += 1
+print(ok, bad, lost)' "$@"
+	}
+	# shellcheck disable=SC2086
+	expect "IPv4 jumbo echoes (ok bad lost)" "$(jumbo_echo "$IP4_A" $sizes)" "10 0 0"
+	# An IPv6 datagram of 8952 bytes is a 9000-byte IP packet: the largest the MTU takes.
+	# shellcheck disable=SC2086
+	expect "IPv6 jumbo echoes (ok bad lost)" "$(jumbo_echo "$IP6_A" $sizes)" "10 0 0"
+
+	# pcap: one 8000-byte datagram (an 8042-byte frame) whose payload byte k is k*13 & 0xff,
+	# to each file.
+	in_b python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for port in (4243, 4245):
+    s.sendto(bytes((k * 13) & 0xff for k in range(8000)), (sys.argv[1], port))' "$IP4_A"
+	wait_stat '.handlers[] | select(.name == "cut") | .written' 1
+	wait_stat '.handlers[] | select(.name == "cap") | .written' 1
+	local out
+	out=$(tcpdump -r "$T_DIR/full.pcap" -nn 2>&1) || fail "tcpdump cannot read it: $out"
+	expect "records" "$(echo "$out" | grep -c "UDP")" 1
+	expect_match "tcpdump sees" "$out" "$IP4_B\.[0-9]+ > $IP4_A\.4243: UDP, length 8000"
+	out=$(tcpdump -r "$T_DIR/cut.pcap" -nn 2>&1) || fail "tcpdump cannot read it: $out"
+	expect_match "tcpdump sees the cut one" "$out" "$IP4_A\.4245: UDP, length 8000"
+	# Record lengths, and the payload bytes against what was sent.
+	expect "full record (caplen len payload-ok)" "$(python3 -c '
+import struct, sys
+for name in sys.argv[1:]:
+    d = open(name, "rb").read()
+    caplen, length = struct.unpack("<II", d[24 + 8:24 + 16])
+    pkt = d[40:40 + caplen]
+    want = bytes((k * 13) & 0xff for k in range(8000))
+    print(caplen, length, pkt[42:] == want[:caplen - 42], len(d) == 40 + caplen, end=" ")' \
+		"$T_DIR/full.pcap" "$T_DIR/cut.pcap")" "8042 8042 True True 5000 8042 True True "
+
+	# count: frames as chains from AF_XDP, sizes drawn in 60..9014.
+	in_b "$XF" send -i "$IF_B" --dst-mac "$MAC_A" --src-ip "$IP4_B" --dst-ip "$IP4_A" \
+		--dst-port 4244 -n 500 -s 60-9014 --seed 7 --multi-buffer --rate 20000 --json \
+		>"$T_DIR/send.json" || fail "xskflow send failed: $(cat "$T_DIR/send.json")"
+	expect "sent" "$(jget "$T_DIR/send.json" .packets)" 500
+	wait_stat '.handlers[] | select(.name == "cnt") | .packets' 500
+	ctl stats >"$T_DIR/stats.json" || fail "ctl stats failed"
+	expect "count bytes = frame bytes sent" \
+		"$(jq '.handlers[] | select(.name == "cnt") | .bytes' "$T_DIR/stats.json")" \
+		"$(jget "$T_DIR/send.json" .bytes)"
+	expect "rule dispatched bytes" \
+		"$(jq '.interfaces[0].rules[] | select(.name == "cnt") | .dispatched_bytes' \
+		"$T_DIR/stats.json")" "$(jget "$T_DIR/send.json" .bytes)"
+	expect "echoes transmitted" \
+		"$(jq '.handlers[] | select(.name == "echo") | .tx' "$T_DIR/stats.json")" 20
+	expect "nothing dropped by the kernel" \
+		"$(jget "$T_DIR/stats.json" '.interfaces[0].queues[0].xdp_stats.rx_dropped')" 0
+	expect "frames held by the daemon" \
+		"$(jget "$T_DIR/stats.json" '.interfaces[0].queues[0].frames.app')" 0
+	stop_daemon d
+	if grep -q "did not come home" "$T_DIR/d.log"; then
+		fail "frames lost: $(grep "did not come home" "$T_DIR/d.log")"
+	fi
+}
+
+# forward with multi_buffer: 300 frames of 60..9014 bytes, sent as chains, leave out of the
+# second pair (MTU 9000 on both) as the whole packets they were: the far end counts every
+# one and every byte.
+test_daemon_multi_buffer_forward() {
+	lab_up -p
+	local i n=300
+	for i in "$NS_A $IF_A" "$NS_B $IF_B" "$NS_A $IF_A2" "$NS_B $IF_B2"; do
+		set -- $i
+		ip -n "$1" link set dev "$2" mtu 9000 || fail "cannot set MTU 9000 on $2"
+	done
+	forward_conf d "$IF_A2"
+	sed -i 's/^frames = 1024$/frames = 1024\nmulti_buffer = yes/' "$T_DIR/d.conf"
+	start_daemon d
+	raw_sink "$IF_B2" "$T_DIR/got" &
+	local sink=$!
+	wait_for "$T_DIR/got.ready" ready
+	in_b "$XF" send -i "$IF_B" --dst-mac "$MAC_A" --src-ip "$IP4_B" --dst-ip "$IP4_A" \
+		--dst-port 4242 -n $n -s 60-9014 --seed 3 --multi-buffer --rate 5000 --json \
+		>"$T_DIR/send.json" || fail "xskflow send failed: $(cat "$T_DIR/send.json")"
+	# Completions count frames (a chain completes frame by frame): wait for every
+	# packet to be on the TX ring, and for the ring to be empty.
+	wait_stat '.handlers[0].forwarded' $n
+	wait_stat '.interfaces[0].queues[0].frames.tx' 0
+	touch "$T_DIR/got.go"
+	wait "$sink"
+	expect "frames on pair 2" "$(wc -l <"$T_DIR/got")" $n
+	expect "their bytes" "$(awk '{ b += length($0) / 2 } END { print b }' "$T_DIR/got")" \
+		"$(jget "$T_DIR/send.json" .bytes)"
+	expect "jumbo frames among them" "$(awk 'length($0) / 2 > 4096' "$T_DIR/got" | wc -l | \
+		awk '$1 > 100 { print "many" }')" many
+	ctl stats >"$T_DIR/stats.json" || fail "ctl stats failed"
+	expect "handler forwarded" "$(jget "$T_DIR/stats.json" '.handlers[0].forwarded')" $n
+	expect "handler dropped" "$(jget "$T_DIR/stats.json" '.handlers[0].dropped')" 0
+	expect "handler bytes" "$(jget "$T_DIR/stats.json" '.handlers[0].bytes')" \
+		"$(jget "$T_DIR/send.json" .bytes)"
+	expect "socket tx_packets" \
+		"$(jget "$T_DIR/stats.json" '.interfaces[0].queues[0].forward[0].tx_packets')" $n
+	[ "$(jget "$T_DIR/stats.json" '.interfaces[0].queues[0].forward[0].tx_completed')" -gt $n ] ||
+		fail "completions are not counted per frame"
+	stop_daemon d
+	if grep -q "did not come home" "$T_DIR/d.log"; then
+		fail "frames lost: $(grep "did not come home" "$T_DIR/d.log")"
+	fi
+	no_xdp "$NS_A" "$IF_A2"
 }

@@ -220,7 +220,15 @@ static void test_defaults(void **state)
 	assert_int_equal(l.cfg.ifaces[0].frame_size, 4096);
 	assert_int_equal(l.cfg.ifaces[0].frames, 4096);
 	assert_true(l.cfg.ifaces[0].need_wakeup);
+	assert_false(l.cfg.ifaces[0].multi_buffer);
 	assert_int_equal(l.cfg.ifaces[0].ncpus, 0);
+	unload(&l);
+	/* Multi-buffer is a port option of the library: accepted, per interface. */
+	load(IFACE "queues = 0\nmulti_buffer = yes\n[interface veth1]\nmulti_buffer = no\n", &l);
+	dump_errors(&l);
+	assert_int_equal(l.ret, 0);
+	assert_true(l.cfg.ifaces[0].multi_buffer);
+	assert_false(l.cfg.ifaces[1].multi_buffer);
 	unload(&l);
 }
 
@@ -251,6 +259,7 @@ static void test_bad_values(void **state)
 		{ "attach = drv", "attach", "not one of auto, native, generic" },
 		{ "need_wakeup = maybe", "need_wakeup", "not yes or no" },
 		{ "hugepages = perhaps", "hugepages", "not yes or no" },
+		{ "multi_buffer = jumbo", "multi_buffer", "'jumbo' is not yes or no" },
 		{ "ring_size = 100", "ring_size", "not a power of two" },
 		{ "busy_poll = 1e3", "busy_poll", "not a whole number" },
 		{ "cpus = 4095", "cpus", "not within 0-1023" },

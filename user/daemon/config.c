@@ -271,19 +271,6 @@ static int set_bool(const struct cfg_key *k, void *field, const char *val, char 
 	return -EINVAL;
 }
 
-/* Features the library does not have yet: the key exists, only "no" is accepted. */
-static int set_bool_unsupported(const struct cfg_key *k, void *field, const char *val,
-				char *why, size_t len)
-{
-	if (set_bool(k, field, val, why, len))
-		return -EINVAL;
-	if (*(bool *)field) {
-		snprintf(why, len, "not supported by libxskflow yet; set it to no");
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static void names_list(const char *const *names, char *buf, size_t len)
 {
 	buf[0] = '\0';
@@ -473,8 +460,9 @@ static const struct cfg_key keys[] = {
 	  .doc = "SO_BUSY_POLL_BUDGET when busy_poll is on" },
 	{ I(hugepages), "bool", "no", .set = set_bool,
 	  .doc = "back the UMEM with 2 MiB hugepages (normal pages and a warning if none are reserved)" },
-	{ I(multi_buffer), "bool", "no", .set = set_bool_unsupported,
-	  .doc = "frames larger than one UMEM frame (not supported yet)" },
+	{ I(multi_buffer), "bool", "no", .set = set_bool,
+	  .doc = "XDP_USE_SG: packets larger than one UMEM frame (jumbo frames, MTU up to 9000) "
+		 "arrive and leave as chains of frames (Linux 6.6+)" },
 	{ I(cpus), "list", "", .set = set_list, .max = CFG_MAX_CPUS - 1,
 	  .doc = "CPUs for the pollers, assigned in queue order round robin; empty: any" },
 

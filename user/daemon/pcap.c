@@ -23,6 +23,8 @@ struct pcap_priv {
 	unsigned long long file_bytes;
 	unsigned int seq;		/* the last rotated file is FILE.seq */
 	bool write_failed;
+	__u8 *gather;			/* a chain's first snaplen bytes, in one piece */
+	__u32 gather_len;
 	atomic_ullong written, rotations, compressed, write_errors;
 	/* Compression happens off the packet path. */
 	pthread_t worker;
@@ -195,6 +197,15 @@ static int pcap_h_open(struct handler *h, char *err, size_t len)
 	pthread_mutex_init(&pp->lock, NULL);
 	pthread_mutex_init(&pp->qlock, NULL);
 	pthread_cond_init(&pp->qcond, NULL);
+	/* A chain is at most XF_PKT_MAX_SEGS frames of at most 4096 bytes. */
+	pp->gather_len = h->conf.snaplen < XF_PKT_MAX_SEGS * 4096 ? h->conf.snaplen :
+								     XF_PKT_MAX_SEGS * 4096;
+	pp->gather = malloc(pp->gather_len);
+	if (!pp->gather) {
+		snprintf(err, len, "handler '%s': out of memory", h->conf.name);
+		ret = -ENOMEM;
+		goto err;
+	}
 	pp->dead = pcap_open_dead(DLT_EN10MB, (int)h->conf.snaplen);
 	if (!pp->dead) {
 		snprintf(err, len, "handler '%s': libpcap: cannot create a capture handle",
@@ -230,6 +241,7 @@ static int pcap_h_open(struct handler *h, char *err, size_t len)
 err:
 	if (pp->dead)
 		pcap_close(pp->dead);
+	free(pp->gather);
 	free(pp);
 	return ret;
 }
@@ -242,14 +254,31 @@ static void pcap_burst(struct handler *h, const struct xskflowd_ctx *ctx,
 	struct pcap_pkthdr hdr;
 	struct timeval now;
 
-	(void)ctx;
 	gettimeofday(&now, NULL);
 	pthread_mutex_lock(&pp->lock);
 	for (unsigned int i = 0; i < n && pp->dumper; i++) {
+		const struct xskflowd_chain *ch = ctx->chains ? &ctx->chains[i] : NULL;
+		const void *data = pkts[i].data;
+
 		hdr.ts = now;
-		hdr.len = pkts[i].len;
-		hdr.caplen = pkts[i].len < c->snaplen ? pkts[i].len : c->snaplen;
-		pcap_dump((u_char *)pp->dumper, &hdr, pkts[i].data);
+		hdr.len = ch ? ch->len : pkts[i].len;
+		hdr.caplen = hdr.len < c->snaplen ? hdr.len : c->snaplen;
+		/* One record per packet: a chain's segments gathered up to the snaplen. */
+		if (ch && ch->nsegs > 1) {
+			__u32 off = 0;
+
+			if (hdr.caplen > pp->gather_len)
+				hdr.caplen = pp->gather_len;
+			for (__u32 s = 0; s < ch->nsegs && off < hdr.caplen; s++) {
+				__u32 l = ch->segs[s].len < hdr.caplen - off ? ch->segs[s].len :
+									       hdr.caplen - off;
+
+				memcpy(pp->gather + off, ch->segs[s].data, l);
+				off += l;
+			}
+			data = pp->gather;
+		}
+		pcap_dump((u_char *)pp->dumper, &hdr, data);
 		pp->file_bytes += PCAP_REC_HDR + hdr.caplen;
 		atomic_fetch_add_explicit(&pp->written, 1, memory_order_relaxed);
 		if (c->rotate_size && pp->file_bytes >= c->rotate_size)
@@ -284,6 +313,7 @@ static void pcap_close_handler(struct handler *h)
 		free(pp->queue[i]);
 	free(pp->queue);
 	pcap_close(pp->dead);
+	free(pp->gather);
 	pthread_mutex_destroy(&pp->lock);
 	pthread_mutex_destroy(&pp->qlock);
 	pthread_cond_destroy(&pp->qcond);

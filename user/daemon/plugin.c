@@ -73,9 +73,10 @@ static int plugin_open(struct handler *h, char *err, size_t len)
 	abi = need(pp->dl, "xskflowd_plugin_abi", c->path, c->name, err, len);
 	if (!abi)
 		goto err;
-	if (*abi != XSKFLOWD_PLUGIN_ABI) {
+	/* Every change so far only added to the interface: older plugins still work. */
+	if (*abi < 1 || *abi > XSKFLOWD_PLUGIN_ABI) {
 		snprintf(err, len, "handler '%s': plugin '%s' was built for plugin ABI %u, this "
-			 "daemon has ABI %u; rebuild it against this plugin.h", c->name, c->path,
+			 "daemon has ABI 1 to %u; rebuild it against this plugin.h", c->name, c->path,
 			 *abi, XSKFLOWD_PLUGIN_ABI);
 		goto err;
 	}

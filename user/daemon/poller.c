@@ -41,34 +41,67 @@ void dispatch_free(struct dispatch *d)
 	free(d);
 }
 
+/* A burst of segments cut into packets: packet j is segs pkts[first[j]] ..
+ * pkts[first[j] + nsegs[j] - 1], of len[j] bytes. Without multi-buffer every packet is one
+ * segment. */
+struct burst {
+	struct xf_pkt *pkts;
+	unsigned int np;
+	unsigned int first[XFD_BURST], nsegs[XFD_BURST];
+	__u32 len[XFD_BURST];
+};
+
+/* Append packet @j's segments to @out. */
+static void put(const struct burst *b, unsigned int j, struct xf_pkt *out, unsigned int *nout)
+{
+	for (unsigned int s = 0; s < b->nsegs[j]; s++)
+		out[(*nout)++] = b->pkts[b->first[j] + s];
+}
+
 /* Run one handler over the packets of the burst that go to it. */
-static void run_handler(struct rt_port *p, struct handler *h, struct xf_pkt *pkts,
+static void run_handler(struct rt_port *p, struct handler *h, const struct burst *b,
 			struct xskflowd_pkt *hp, const unsigned int *which, unsigned int n,
 			struct xf_pkt *tx, unsigned int *ntx, struct xf_pkt *drop,
 			unsigned int *ndrop)
 {
+	struct xskflowd_seg segs[XFD_BURST];
+	struct xskflowd_chain chains[XFD_BURST];
 	struct xskflowd_ctx ctx = {
 		.ifname = p->ifc->conf.name, .queue = p->queue, .handler = h->conf.name,
+		.chains = p->ifc->conf.multi_buffer ? chains : NULL,
 	};
-	__u32 fsize = p->ifc->conf.frame_size;
+	__u32 fsize = p->ifc->conf.frame_size, nseg = 0;
 	unsigned long long bytes = 0, ntxed = 0;
 
 	for (unsigned int k = 0; k < n; k++) {
-		struct xf_pkt *pk = &pkts[which[k]];
+		unsigned int j = which[k];
+		struct xf_pkt *pk = &b->pkts[b->first[j]];
 
-		bytes += pk->len;
+		bytes += b->len[j];
 		hp[k].room = fsize - (__u32)(pk->addr % fsize);
+		chains[k] = (struct xskflowd_chain){
+			.segs = &segs[nseg], .nsegs = b->nsegs[j], .len = b->len[j],
+		};
+		for (unsigned int s = 0; s < b->nsegs[j]; s++, nseg++)
+			segs[nseg] = (struct xskflowd_seg){ .data = pk[s].data, .len = pk[s].len };
 	}
 	h->ops->burst(h, &ctx, hp, n);
 	for (unsigned int k = 0; k < n; k++) {
-		struct xf_pkt *pk = &pkts[which[k]];
+		unsigned int j = which[k];
+		struct xf_pkt *pk = &b->pkts[b->first[j]];
 
-		if (hp[k].verdict == XSKFLOWD_TX && hp[k].len >= 14 && hp[k].len <= hp[k].room) {
+		if (hp[k].verdict != XSKFLOWD_TX || hp[k].len < 14 || hp[k].len > hp[k].room) {
+			put(b, j, drop, ndrop);
+		} else if (b->nsegs[j] == 1) {
 			pk->len = hp[k].len;
 			tx[(*ntx)++] = *pk;
 			ntxed++;
+		} else if (hp[k].len == pk->len) {
+			/* A chain leaves as it came, but for the bytes rewritten in place. */
+			put(b, j, tx, ntx);
+			ntxed++;
 		} else {
-			drop[(*ndrop)++] = *pk;
+			put(b, j, drop, ndrop);
 		}
 	}
 	atomic_fetch_add_explicit(&h->packets, n, relaxed);
@@ -85,28 +118,33 @@ static struct rt_out *port_out(struct rt_port *p, const char *ifname)
 }
 
 /* Forward: the descriptors go into the target's TX ring with the addresses they were
- * received at, in the same UMEM, so the payload is never copied. What finds no room is
- * dropped (counted), never held: the RX side must keep its frames moving. */
-static void run_forward(struct rt_port *p, struct handler *h, struct xf_pkt *pkts,
+ * received at, in the same UMEM, so the payload is never copied; chains go whole (the
+ * library queues whole chains only). What finds no room is dropped (counted), never held:
+ * the RX side must keep its frames moving. */
+static void run_forward(struct rt_port *p, struct handler *h, const struct burst *b,
 			const unsigned int *which, unsigned int n, struct xf_pkt *drop,
 			unsigned int *ndrop)
 {
 	struct rt_out *o = port_out(p, h->conf.iface);
 	unsigned long long bytes = 0, sent_bytes = 0;
 	struct xf_pkt out[XFD_BURST];
-	unsigned int sent = 0;
+	unsigned int nout = 0, sent = 0, segs = 0, k;
 
-	for (unsigned int k = 0; k < n; k++) {
-		out[k] = pkts[which[k]];
-		bytes += out[k].len;
+	for (k = 0; k < n; k++) {
+		put(b, which[k], out, &nout);
+		bytes += b->len[which[k]];
 	}
 	/* No socket for the target only while a reload is switching tables. */
 	if (o)
-		sent = xf_port__tx(o->port, out, n);
-	for (unsigned int k = 0; k < sent; k++)
-		sent_bytes += out[k].len;
-	for (unsigned int k = sent; k < n; k++)
-		drop[(*ndrop)++] = out[k];
+		segs = xf_port__tx(o->port, out, nout);
+	/* Whole packets were queued: count them by their segments. */
+	for (k = 0, nout = 0; k < n && nout + b->nsegs[which[k]] <= segs; k++) {
+		nout += b->nsegs[which[k]];
+		sent_bytes += b->len[which[k]];
+	}
+	sent = k;
+	for (; k < n; k++)
+		put(b, which[k], drop, ndrop);
 	if (o) {
 		atomic_fetch_add_explicit(&o->tx_packets, sent, relaxed);
 		atomic_fetch_add_explicit(&o->tx_bytes, sent_bytes, relaxed);
@@ -118,14 +156,27 @@ static void run_forward(struct rt_port *p, struct handler *h, struct xf_pkt *pkt
 	atomic_fetch_add_explicit(&h->fwd_dropped, n - sent, relaxed);
 }
 
-/* The rule of @d that sends this packet to a handler, or -1. */
-static int lookup(const struct dispatch *d, const struct xf_pkt *pk, __u32 queue)
+/* The rule of @d that sends packet @j to a handler, or -1. A chain is classified on its
+ * gathered copy in @gathered: the classifier checks IP lengths against the whole packet. */
+static int lookup(const struct dispatch *d, const struct burst *b, unsigned int j,
+		  const __u8 *gathered, __u32 queue)
 {
-	int r = xf_rules__classify_packet(d->rules, d->n, pk->data, pk->len, queue);
+	const struct xf_pkt *pk = &b->pkts[b->first[j]];
+	const void *data = b->nsegs[j] > 1 ? gathered : pk->data;
+	int r = xf_rules__classify_packet(d->rules, d->n, data, b->len[j], queue);
 
 	if (r >= 0 && d->rules[r].action == XF_RULE_XSK && d->rr[r]->handler)
 		return r;
 	return -1;
+}
+
+/* Copy packet @j into @buf (room for XF_PKT_MAX_SEGS frames). */
+static void gather(const struct burst *b, unsigned int j, __u8 *buf)
+{
+	const struct xf_pkt *pk = &b->pkts[b->first[j]];
+
+	for (unsigned int s = 0, off = 0; s < b->nsegs[j]; off += pk[s].len, s++)
+		memcpy(buf + off, pk[s].data, pk[s].len);
 }
 
 static void process(struct rt_port *p, const struct dispatch *cur, const struct dispatch *alt,
@@ -135,68 +186,91 @@ static void process(struct rt_port *p, const struct dispatch *cur, const struct 
 	struct xskflowd_pkt hp[XFD_BURST];
 	unsigned int which[XFD_BURST], rule_of[XFD_BURST];
 	struct xf_pkt tx[XFD_BURST], drop[XFD_BURST];
-	unsigned int ntx = 0, ndrop = 0, unclassified = 0, sent;
+	unsigned int ntx = 0, ndrop = 0, unclassified = 0, sent, sent_pkts = 0;
 	unsigned long long rx_bytes = 0, tx_bytes = 0;
+	struct burst b = { .pkts = pkts };
 
-	for (unsigned int i = 0; i < n; i++) {
+	/* xf_port__rx hands out whole chains only. */
+	for (unsigned int i = 0, s; i < n; i += s) {
+		s = xf_pkt__segs(&pkts[i], n - i);
+		if (!s)
+			s = n - i;
+		b.first[b.np] = i;
+		b.nsegs[b.np] = s;
+		b.len[b.np] = xf_pkt__len(&pkts[i], s);
+		b.np++;
+	}
+	for (unsigned int j = 0; j < b.np; j++) {
 		const struct dispatch *d = cur;
-		int r = lookup(cur, &pkts[i], p->queue);
+		int r;
 
+		if (b.nsegs[j] > 1)
+			gather(&b, j, p->scratch);
+		r = lookup(cur, &b, j, p->scratch, p->queue);
 		/* Steered by the rule set before a reload, read after it. */
 		if (r < 0 && alt) {
 			d = alt;
-			r = lookup(alt, &pkts[i], p->queue);
+			r = lookup(alt, &b, j, p->scratch, p->queue);
 		}
-		rx_bytes += pkts[i].len;
-		hs[i] = NULL;
+		rx_bytes += b.len[j];
+		hs[j] = NULL;
 		if (r >= 0) {
 			struct rt_rule *rr = d->rr[r];
 
-			hs[i] = rr->handler;
-			rule_of[i] = (unsigned int)r;
+			hs[j] = rr->handler;
+			rule_of[j] = (unsigned int)r;
 			atomic_fetch_add_explicit(&rr->dispatched, 1, relaxed);
-			atomic_fetch_add_explicit(&rr->dispatched_bytes, pkts[i].len, relaxed);
+			atomic_fetch_add_explicit(&rr->dispatched_bytes, b.len[j], relaxed);
 		} else {
-			drop[ndrop++] = pkts[i];
+			put(&b, j, drop, &ndrop);
 			unclassified++;
 		}
 	}
 	/* One call per handler with all of its packets of this burst, in arrival order. */
-	for (unsigned int i = 0; i < n; i++) {
+	for (unsigned int i = 0; i < b.np; i++) {
 		struct handler *h = hs[i];
 		unsigned int m = 0;
 
 		if (!h)
 			continue;
-		for (unsigned int j = i; j < n; j++) {
+		for (unsigned int j = i; j < b.np; j++) {
+			const struct xf_pkt *pk = &pkts[b.first[j]];
+
 			if (hs[j] != h)
 				continue;
 			which[m] = j;
 			hp[m] = (struct xskflowd_pkt){
-				.data = pkts[j].data, .len = pkts[j].len,
+				.data = pk->data, .len = pk->len,
 				.verdict = XSKFLOWD_DROP, .rule = rule_of[j],
 			};
 			m++;
 			hs[j] = NULL;
 		}
 		if (h->conf.type == HT_FORWARD)
-			run_forward(p, h, pkts, which, m, drop, &ndrop);
+			run_forward(p, h, &b, which, m, drop, &ndrop);
 		else
-			run_handler(p, h, pkts, hp, which, m, tx, &ntx, drop, &ndrop);
+			run_handler(p, h, &b, hp, which, m, tx, &ntx, drop, &ndrop);
 	}
 	sent = ntx ? xf_port__tx(p->port, tx, ntx) : 0;
-	for (unsigned int i = 0; i < sent; i++)
+	/* Whole chains were queued; count packets by their last segments. */
+	for (unsigned int i = 0; i < sent; i++) {
 		tx_bytes += tx[i].len;
+		sent_pkts += !(tx[i].options & XF_PKT_CONTD);
+	}
 	/* What the TX ring had no room for goes back to the pool. */
 	if (sent < ntx) {
-		atomic_fetch_add_explicit(&p->tx_full, ntx - sent, relaxed);
+		unsigned int left = 0;
+
+		for (unsigned int i = sent; i < ntx; i++)
+			left += !(tx[i].options & XF_PKT_CONTD);
+		atomic_fetch_add_explicit(&p->tx_full, left, relaxed);
 		xf_port__release(p->port, tx + sent, ntx - sent);
 	}
 	if (ndrop)
 		xf_port__release(p->port, drop, ndrop);
-	atomic_fetch_add_explicit(&p->rx_packets, n, relaxed);
+	atomic_fetch_add_explicit(&p->rx_packets, b.np, relaxed);
 	atomic_fetch_add_explicit(&p->rx_bytes, rx_bytes, relaxed);
-	atomic_fetch_add_explicit(&p->tx_packets, sent, relaxed);
+	atomic_fetch_add_explicit(&p->tx_packets, sent_pkts, relaxed);
 	atomic_fetch_add_explicit(&p->tx_bytes, tx_bytes, relaxed);
 	if (unclassified)
 		atomic_fetch_add_explicit(&p->unclassified, unclassified, relaxed);

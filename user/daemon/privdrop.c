@@ -27,13 +27,19 @@ static const cap_value_t keep[] = {
 	CAP_IPC_LOCK,	/* UMEM registration outside RLIMIT_MEMLOCK (which root cannot raise
 			 * here without CAP_SYS_RESOURCE) */
 	CAP_BPF,	/* load the program for an interface a reload adds; rule tables */
-	CAP_SYS_ADMIN,	/* BPF_PROG_GET_FD_BY_ID: libxdp finds the attached program by id to
-			 * detach or replace it; nothing narrower grants that */
+	CAP_PERFMON,	/* with CAP_BPF only, the verifier refuses the steering program
+			 * (EACCES); CAP_SYS_ADMIN used to imply this */
+	CAP_SYS_ADMIN,	/* only behind libxdp's dispatcher: libxdp finds it by id
+			 * (BPF_PROG_GET_FD_BY_ID) to detach; a program attached directly is
+			 * detached by the fd the daemon holds. Must stay last (see n_keep). */
 };
+
+/* How many of keep[] are kept: all but CAP_SYS_ADMIN unless some interface needs it. */
+static size_t n_keep = sizeof(keep) / sizeof(keep[0]) - 1;
 
 static bool kept(cap_value_t c)
 {
-	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+	for (size_t i = 0; i < n_keep; i++)
 		if (keep[i] == c)
 			return true;
 	return false;
@@ -152,8 +158,8 @@ static int set_caps(void)
 
 	if (!caps)
 		return -errno;
-	if (cap_set_flag(caps, CAP_PERMITTED, sizeof(keep) / sizeof(keep[0]), keep, CAP_SET) ||
-	    cap_set_flag(caps, CAP_EFFECTIVE, sizeof(keep) / sizeof(keep[0]), keep, CAP_SET) ||
+	if (cap_set_flag(caps, CAP_PERMITTED, (int)n_keep, keep, CAP_SET) ||
+	    cap_set_flag(caps, CAP_EFFECTIVE, (int)n_keep, keep, CAP_SET) ||
 	    cap_set_proc(caps))
 		ret = -errno;
 	cap_free(caps);
@@ -180,6 +186,13 @@ int privdrop(const char *user, struct runtime *rt, const char *ctl_sock, char *e
 		return -errno;
 	}
 	for (size_t i = 0; i < rt->n_ifaces; i++) {
+		if (rt->ifaces[i]->steer && xf_steer__dispatched(rt->ifaces[i]->steer) &&
+		    n_keep < sizeof(keep) / sizeof(keep[0])) {
+			n_keep = sizeof(keep) / sizeof(keep[0]);
+			log_info("interface '%s': the steering program is behind libxdp's "
+				 "dispatcher, which needs CAP_SYS_ADMIN to detach it: keeping it",
+				 rt->ifaces[i]->conf.name);
+		}
 		ret = chown_pins(rt->ifaces[i]->conf.name, pw->pw_uid, pw->pw_gid, err, len);
 		if (ret)
 			return ret;

@@ -103,6 +103,7 @@ static void port_stop(struct rt_port *p)
 			log_warn("interface '%s' queue %u: UMEM still in use, not freed",
 				 p->ifc->conf.name, p->queue);
 	}
+	free(p->scratch);
 	free(p);
 }
 
@@ -120,7 +121,7 @@ static int ports_out(struct rt_port *p, struct cfg_errors *errs)
 		xfd_log_capture(why, sizeof(why));
 		XF_OPTS(xf_port_opts, po, .queue = p->queue, .bind = c->bind,
 			.rx_size = XF_PORT_NO_RING, .tx_size = c->ring_size,
-			.no_need_wakeup = !c->need_wakeup);
+			.no_need_wakeup = !c->need_wakeup, .multi_buffer = c->multi_buffer);
 		o->port = xf_port__create(o->ifname, p->umem, &po);
 		xfd_log_capture(NULL, 0);
 		if (!o->port) {
@@ -197,7 +198,7 @@ static struct rt_port *port_start(struct rt_iface *ifc, __u32 q, struct dispatch
 	XF_OPTS(xf_port_opts, po, .queue = q, .bind = c->bind, .rx_size = c->ring_size,
 		.tx_size = c->ring_size, .no_need_wakeup = !c->need_wakeup, .steer = ifc->steer,
 		.busy_poll_usecs = c->busy_poll, .busy_poll_budget = c->busy_poll_budget,
-		.prefer_busy_poll = c->busy_poll > 0);
+		.prefer_busy_poll = c->busy_poll > 0, .multi_buffer = c->multi_buffer);
 	p->port = xf_port__create(c->name, p->umem, &po);
 	xfd_log_capture(NULL, 0);
 	if (!p->port) {
@@ -207,6 +208,14 @@ static struct rt_port *port_start(struct rt_iface *ifc, __u32 q, struct dispatch
 	}
 	if (ports_out(p, errs))
 		goto err;
+	/* Chains are classified on a gathered copy (see lookup() in poller.c). */
+	if (c->multi_buffer) {
+		p->scratch = malloc((size_t)XF_PKT_MAX_SEGS * c->frame_size);
+		if (!p->scratch) {
+			add_err(errs, "interface '%s' queue %u: out of memory", c->name, q);
+			goto err;
+		}
+	}
 	if (!ifc->rt->hold_pollers && poller_start(p, errs))
 		goto err;
 	log_dbg("interface '%s' queue %u: socket bound in %s mode, poller started%s%s%s", c->name,
@@ -245,8 +254,14 @@ static int iface_run(struct rt_iface *ifc, struct dispatch *d, struct cfg_errors
 	ifc->steer = xf_steer__attach(c->name, &so);
 	xfd_log_capture(NULL, 0);
 	if (!ifc->steer) {
-		add_err(errs, "[interface %s]: %s", c->name,
-			*why ? as_config_advice(why) : strerror(errno));
+		/* After the privilege drop a program already there cannot be identified
+		 * (that takes CAP_SYS_ADMIN); a restart, as root, replaces a stale one. */
+		bool dropped = errno == EPERM && geteuid() != 0;
+
+		add_err(errs, "[interface %s]: %s%s", c->name,
+			*why ? as_config_advice(why) : strerror(errno),
+			dropped ? "; or restart xskflowd, which replaces a stale xskflow "
+				  "program when it starts" : "");
 		return -ENODEV;
 	}
 	log_dbg("interface '%s' (driver '%s'): steering program attached in %s mode%s%s",

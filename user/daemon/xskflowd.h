@@ -126,6 +126,7 @@ struct rt_port {
 	atomic_ullong unclassified;	/* arrived but no xsk rule claims it */
 	atomic_ullong rx_empty;		/* passes that found the RX ring empty */
 	atomic_uint fc_free, fc_fill, fc_app, fc_tx;
+	__u8 *scratch;			/* multi_buffer: a chain gathered for the classifier */
 };
 
 struct rt_iface {

@@ -122,6 +122,7 @@ enum xf_owner_state {
 	XF_PERSISTENT,	/* ours, from 'xskflow attach' */
 	XF_LIVE,	/* ours, owned by a running process */
 	XF_STALE,	/* ours, its owner is gone or its pins are missing */
+	XF_UNIDENTIFIED, /* a program we may not look up (no CAP_SYS_ADMIN) */
 };
 
 struct xf_existing {
@@ -154,9 +155,11 @@ static bool prog_uses_map(__u32 prog_id, int map_fd)
 	return found;
 }
 
-/* The program attached to @ifindex: its id, mode, and name. libxdp's multiprog queries
- * leak a program fd per call on single-program attachments (libxdp 1.3.1), so they are
- * only used when a dispatcher is actually there. */
+/* The program attached to @ifindex: its id, mode, and (@name not NULL) name. libxdp's
+ * multiprog queries leak a program fd per call on single-program attachments (libxdp
+ * 1.3.1), so they are only used when a dispatcher is actually there. The name needs the
+ * program's fd by id (BPF_PROG_GET_FD_BY_ID, CAP_SYS_ADMIN): without it this returns
+ * -EPERM with @id and @mode set; the id and mode alone need only a netlink query. */
 static int attached_prog(int ifindex, __u32 *id, enum xf_attach_mode *mode, char *name)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
@@ -165,7 +168,6 @@ static int attached_prog(int ifindex, __u32 *id, enum xf_attach_mode *mode, char
 	int fd, err;
 
 	*id = 0;
-	name[0] = '\0';
 	err = bpf_xdp_query(ifindex, 0, &q);
 	if (err)
 		return err;
@@ -173,6 +175,9 @@ static int attached_prog(int ifindex, __u32 *id, enum xf_attach_mode *mode, char
 		return 0;
 	*id = q.drv_prog_id ? q.drv_prog_id : q.skb_prog_id ? q.skb_prog_id : q.prog_id;
 	*mode = q.drv_prog_id ? XF_ATTACH_NATIVE : XF_ATTACH_GENERIC;
+	if (!name)
+		return 0;
+	name[0] = '\0';
 	fd = bpf_prog_get_fd_by_id(*id);
 	if (fd < 0)
 		return -errno;
@@ -190,7 +195,13 @@ static void find_existing(struct xf_steer *s, struct xf_existing *ex)
 	__u32 zero = 0, id;
 
 	memset(ex, 0, sizeof(*ex));
-	if (attached_prog(s->ifindex, &id, &ex->mode, name) || !id)
+	name[0] = '\0';
+	if (attached_prog(s->ifindex, &id, &ex->mode, name) == -EPERM && id) {
+		ex->prog_id = id;
+		ex->state = XF_UNIDENTIFIED;
+		return;
+	}
+	if (!id || !name[0])
 		return;
 	ex->prog_id = id;
 	ex->state = XF_OTHER;
@@ -234,19 +245,25 @@ static void find_existing(struct xf_steer *s, struct xf_existing *ex)
 			close(probe.fd[i]);
 }
 
-/* Detach program @prog_id (attached directly, in @mode) from @ifindex, only if it is
- * still the one there. */
+/* Detach the program of @prog_fd (attached directly, in @mode) from @ifindex, only if it is
+ * still the one there (XDP_FLAGS_REPLACE): a netlink request, CAP_NET_ADMIN is enough. */
+static int detach_fd(int ifindex, int prog_fd, enum xf_attach_mode mode)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = prog_fd);
+
+	return bpf_xdp_detach(ifindex, (mode == XF_ATTACH_GENERIC ? XDP_FLAGS_SKB_MODE :
+							   XDP_FLAGS_DRV_MODE) |
+					       XDP_FLAGS_REPLACE, &o);
+}
+
+/* The same for a program known by id only: someone else's fd for it needs CAP_SYS_ADMIN. */
 static int detach_direct(int ifindex, __u32 prog_id, enum xf_attach_mode mode)
 {
-	LIBBPF_OPTS(bpf_xdp_attach_opts, o);
 	int fd = bpf_prog_get_fd_by_id(prog_id), err;
 
 	if (fd < 0)
 		return -errno;
-	o.old_prog_fd = fd;
-	err = bpf_xdp_detach(ifindex, (mode == XF_ATTACH_GENERIC ? XDP_FLAGS_SKB_MODE :
-							  XDP_FLAGS_DRV_MODE) |
-					      XDP_FLAGS_REPLACE, &o);
+	err = detach_fd(ifindex, fd, mode);
 	close(fd);
 	return err;
 }
@@ -288,11 +305,10 @@ static void attach_error(const struct xf_steer *s, enum xf_attach_mode m, int er
 
 static int read_back_mode(struct xf_steer *s, enum xf_attach_mode asked)
 {
-	char name[BPF_OBJ_NAME_LEN];
 	__u32 id;
 	int err;
 
-	err = attached_prog(s->ifindex, &id, &s->mode, name);
+	err = attached_prog(s->ifindex, &id, &s->mode, NULL);
 	if (err)
 		return err;
 	if (!id) {
@@ -309,13 +325,15 @@ static int read_back_mode(struct xf_steer *s, enum xf_attach_mode asked)
 	return 0;
 }
 
-/* Take our own program off the interface. */
+/* Take our own program off the interface. Attached directly, by the fd we hold: no
+ * lookup by id, so a process that kept only CAP_NET_ADMIN can do it. Behind a dispatcher,
+ * libxdp finds the dispatcher by id, which needs CAP_SYS_ADMIN. */
 static int detach_own(struct xf_steer *s)
 {
 	int err;
 
 	if (!s->dispatched)
-		return detach_direct(s->ifindex, s->prog_id, s->mode);
+		return detach_fd(s->ifindex, xdp_program__fd(s->prog), s->mode);
 	err = xdp_program__detach(s->prog, s->ifindex, to_libxdp(s->mode), 0);
 	return err > 0 ? -err : err;
 }
@@ -349,6 +367,12 @@ static int check_existing(struct xf_steer *s)
 		xf_fallback_add(&s->fb, "replaced a stale xskflow steering program (id %u) left "
 				"on '%s' by a process that is gone", ex.prog_id, s->ifname);
 		return detach_existing(s, &ex);
+	case XF_UNIDENTIFIED:
+		xf_err("interface '%s' already has an XDP program attached (id %u) that this "
+		       "process cannot identify without CAP_SYS_ADMIN; detach it first (e.g. "
+		       "'xdp-loader unload %s --all') or attach as root", s->ifname, ex.prog_id,
+		       s->ifname);
+		return -EPERM;
 	}
 	return 0;
 }
@@ -461,7 +485,8 @@ struct xf_steer *xf_steer__open(const char *ifname)
 		xdp_program__close(ex.prog);
 	if (ex.state != XF_PERSISTENT) {
 		/* Callers probe with this (recv joins if it can): the reason is in errno. */
-		err = ex.state == XF_LIVE ? -EBUSY : ex.state == XF_OTHER ? -EEXIST : -ENOENT;
+		err = ex.state == XF_LIVE ? -EBUSY : ex.state == XF_OTHER ? -EEXIST :
+		      ex.state == XF_UNIDENTIFIED ? -EPERM : -ENOENT;
 		xf_dbg("interface '%s': no persistent xskflow steering program to join (%s)",
 		       s->ifname, strerror(-err));
 		goto err_free;
@@ -513,7 +538,8 @@ void xf_steer__detach(struct xf_steer *s)
 		unpin_all(s->pin_dir);
 	} else {
 		find_existing(s, &ex);
-		err = ex.state == XF_NONE || ex.state == XF_OTHER ? 0 : detach_existing(s, &ex);
+		err = ex.state == XF_NONE || ex.state == XF_OTHER ? 0 :
+		      ex.state == XF_UNIDENTIFIED ? -EPERM : detach_existing(s, &ex);
 	}
 	if (err)
 		xf_warn("interface '%s': detaching the steering program failed: %s", s->ifname,
@@ -528,6 +554,16 @@ int xf_steer__check(struct xf_steer *s)
 
 	if (!if_indextoname(s->ifindex, name))
 		return -ENODEV;
+	if (s->prog && !s->dispatched) {
+		/* Our own program, attached directly: the id the kernel reports is ours while
+		 * we hold its fd (ids are not reused before the program is freed). */
+		__u32 id;
+		enum xf_attach_mode mode;
+
+		if (attached_prog(s->ifindex, &id, &mode, NULL))
+			return -ENOENT;
+		return id == s->prog_id ? 0 : -ENOENT;
+	}
 	find_existing(s, &ex);
 	if (ex.prog)
 		xdp_program__close(ex.prog);
@@ -555,6 +591,11 @@ int xf_steer__ifindex(const struct xf_steer *s)
 const char *xf_steer__driver(const struct xf_steer *s)
 {
 	return s->driver;
+}
+
+bool xf_steer__dispatched(const struct xf_steer *s)
+{
+	return s->dispatched;
 }
 
 bool xf_steer__persistent(const struct xf_steer *s)
