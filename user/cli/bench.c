@@ -955,11 +955,7 @@ int cmd_bench(int argc, char **argv)
 		goto out;
 	ret = 0;
 out:
-	port_settings_close(b.port, steer, b.umem, report);
-	if (report) {
-		report_print(report, o.json);
-		json_object_put(report);
-	}
+	port_settings_finish(b.port, steer, b.umem, report, o.json);
 	if (b.sfd >= 0)
 		close(b.sfd);
 	rtt_free(&b.rtt);

@@ -72,13 +72,14 @@ int portopts_getopt(struct port_settings *ps, int argc, char **argv, const char 
 		    const struct option *own);
 /* Create the UMEM and the port (RX ring if @rx, TX ring if @tx, in @steer's XSKMAP if set)
  * from @ps. Returns 0, or -1 when the library has said why; whatever was created is in
- * *@umem and *@port for port_settings_close(). */
+ * *@umem and *@port for port_settings_finish(). */
 int port_settings_open(const struct port_settings *ps, struct xf_steer *steer, bool rx,
 		       bool tx, struct xf_umem **umem, struct xf_port **port);
 /* Tear down in order: port, steering program (if not persistent), UMEM; NULLs are skipped.
- * Adds "frames_home" (every frame came back) to @report if set. */
-void port_settings_close(struct xf_port *port, struct xf_steer *steer, struct xf_umem *umem,
-			 json_object *report);
+ * Then, if @report is set, add "frames_home" (every frame came back), print it (as JSON if
+ * @json) and free it. */
+void port_settings_finish(struct xf_port *port, struct xf_steer *steer, struct xf_umem *umem,
+			  json_object *report, bool json);
 
 /* A signalfd for SIGINT/SIGTERM (blocked for the process) and a one-shot timerfd. */
 int cli_signalfd(void);

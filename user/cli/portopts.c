@@ -114,13 +114,18 @@ int portopts_getopt(struct port_settings *ps, int argc, char **argv, const char 
 	size_t n = 0;
 	int c;
 
-	for (; own && own->name && n < MAX_LONGOPTS - 1; own++)
+	for (; own && own->name; own++) {
+		if (n == MAX_LONGOPTS - 1)
+			goto too_many;
 		lopts[n++] = *own;
-	for (size_t i = 0; i < N_PORTOPTS && n < MAX_LONGOPTS - 1; i++) {
+	}
+	for (size_t i = 0; i < N_PORTOPTS; i++) {
 		const struct portopt *po = &portopts[i];
 
 		if (!(ps->opts & po->set))
 			continue;
+		if (n == MAX_LONGOPTS - 1)
+			goto too_many;
 		lopts[n++] = (struct option){
 			.name = po->name,
 			.has_arg = po->kind == K_FLAG ? no_argument : required_argument,
@@ -138,6 +143,10 @@ int portopts_getopt(struct port_settings *ps, int argc, char **argv, const char 
 			return PORTOPT_ERR;
 	}
 	return -1;
+too_many:
+	/* A command with this many options is a bug here, not a user error. */
+	cli_err("internal error: more than %d long options", MAX_LONGOPTS - 1);
+	return PORTOPT_ERR;
 }
 
 int port_settings_open(const struct port_settings *ps, struct xf_steer *steer, bool rx,
@@ -166,17 +175,22 @@ int port_settings_open(const struct port_settings *ps, struct xf_steer *steer, b
 	return *port ? 0 : -1;
 }
 
-void port_settings_close(struct xf_port *port, struct xf_steer *steer, struct xf_umem *umem,
-			 json_object *report)
+void port_settings_finish(struct xf_port *port, struct xf_steer *steer, struct xf_umem *umem,
+			  json_object *report, bool json)
 {
 	/* Socket out of the XSKMAP and closed, program detached, then the UMEM freed. */
 	xf_port__destroy(port);
 	xf_steer__close(steer);
-	if (!umem)
-		return;
-	if (report)
-		json_object_object_add(report, "frames_home",
-				       json_object_new_boolean(xf_umem__free_frames(umem) ==
-							       xf_umem__frame_count(umem)));
-	xf_umem__destroy(umem);
+	if (umem) {
+		if (report)
+			json_object_object_add(report, "frames_home",
+					       json_object_new_boolean(xf_umem__free_frames(umem) ==
+								       xf_umem__frame_count(umem)));
+		xf_umem__destroy(umem);
+	}
+	/* Printed last: frames_home is only known once the socket is gone. */
+	if (report) {
+		report_print(report, json);
+		json_object_put(report);
+	}
 }

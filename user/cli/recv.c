@@ -336,11 +336,7 @@ int cmd_recv(int argc, char **argv)
 	if (o.verify && (vf.bad || vf.out_of_order || vf.missing))
 		ret = 2;
 out:
-	port_settings_close(port, steer, umem, report);
-	if (report) {
-		report_print(report, o.json);
-		json_object_put(report);
-	}
+	port_settings_finish(port, steer, umem, report, o.json);
 	verify_free(&vf);
 	free(rules);
 	return ret;

@@ -389,10 +389,6 @@ int cmd_send(int argc, char **argv)
 	}
 	ret = 0;
 out:
-	port_settings_close(port, NULL, umem, report);
-	if (report) {
-		report_print(report, o.json);
-		json_object_put(report);
-	}
+	port_settings_finish(port, NULL, umem, report, o.json);
 	return ret;
 }
