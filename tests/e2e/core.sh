@@ -278,3 +278,105 @@ run_jumbo_refused() {
 
 test_e2e_jumbo_without_multi_buffer_dropped_native() { run_jumbo_refused native; }
 test_e2e_jumbo_without_multi_buffer_dropped_generic() { run_jumbo_refused generic; }
+
+# bad_opt MESSAGE CMD...: CMD (run in namespace a) fails with status 1 and exactly the one
+# line "xskflow: MESSAGE" on stderr, nothing on stdout.
+bad_opt() {
+	local want=$1 out err rc
+	shift
+	out=$(in_a "$XF" "$@" 2>"$T_DIR/bad.err")
+	rc=$?
+	err=$(cat "$T_DIR/bad.err")
+	[ "$rc" = 1 ] || fail "'$*' exited with $rc, expected 1 (stderr: $err)"
+	[ -z "$out" ] || fail "'$*' printed on stdout: $out"
+	[ "$err" = "xskflow: $want" ] || fail "'$*': got '$err', expected 'xskflow: $want'"
+	echo "ok: $*"
+}
+
+# The shared port options (user/cli/portopts.c): every command that takes one refuses the
+# same bad value with the same one line and status 1, before anything is attached.
+test_e2e_cli_bad_port_options() {
+	lab_up
+	local flow=(--dst-mac 02:00:00:00:00:01 --src-ip 198.18.0.2 --dst-ip 198.18.0.1
+		--dst-port 4242 -n 1)
+	local recv=(recv -i "$IF_A" -t 1) send=(send -i "$IF_A" "${flow[@]}")
+	local c m steer=(attach detach "rule list" stats) gone="xfgone$RANDOM"
+	local modes=(rxdrop txonly l2fwd latency)
+
+	# --mode: recv, bench and the persistent-steering commands
+	bad_opt "--mode: 'turbo' is not one of auto, native, generic" "${recv[@]}" --mode turbo
+	for m in "${modes[@]}"; do
+		bad_opt "--mode: 'turbo' is not one of auto, native, generic" \
+			bench "$m" -i "$IF_A" --mode turbo
+	done
+	for c in "${steer[@]}"; do
+		# shellcheck disable=SC2086 # "rule list" is two words
+		bad_opt "--mode: 'turbo' is not one of auto, native, generic" $c -i "$IF_A" \
+			--mode turbo
+	done
+	# --bind and --queue: recv, send, bench
+	for c in recv send "bench rxdrop" "bench txonly"; do
+		local args
+		case $c in
+		recv) args=("${recv[@]}") ;;
+		send) args=("${send[@]}") ;;
+		*) read -ra args <<<"$c -i $IF_A" ;;
+		esac
+		bad_opt "--bind: 'fast' is not one of auto, copy, zero-copy" "${args[@]}" --bind fast
+		bad_opt "--bind: '' is not one of auto, copy, zero-copy" "${args[@]}" --bind ""
+		bad_opt "--queue: '256' is not a number in 0-255" "${args[@]}" -q 256
+		bad_opt "--queue: 'one' is not a number in 0-255" "${args[@]}" --queue one
+	done
+	# --frame-size and --frames: recv, bench, doctor (bench's own range of frames)
+	for c in recv bench doctor; do
+		local args frames="2-16777216"
+		case $c in
+		recv) args=("${recv[@]}") ;;
+		bench) args=(bench rxdrop -i "$IF_A"); frames="64-1048576" ;;
+		doctor) args=(doctor -i "$IF_A") ;;
+		esac
+		bad_opt "--frame-size: 3000 is not 2048 or 4096" "${args[@]}" --frame-size 3000
+		bad_opt "--frame-size: '1024' is not a number in 2048-4096" "${args[@]}" \
+			--frame-size 1024
+		bad_opt "--frame-size: '8192' is not a number in 2048-4096" "${args[@]}" \
+			--frame-size 8192
+		bad_opt "--frames: '1' is not a number in $frames" "${args[@]}" --frames 1
+		bad_opt "--frames: 'many' is not a number in $frames" "${args[@]}" --frames many
+	done
+	# recv's UMEM and ring options
+	bad_opt "--headroom: '5000' is not a number in 0-4096" "${recv[@]}" --headroom 5000
+	bad_opt "--ring-size: 100 is not a power of two" "${recv[@]}" --ring-size 100
+	bad_opt "--ring-size: '32' is not a number in 64-1048576" "${recv[@]}" --ring-size 32
+	bad_opt "--ring-size: '-64' is not a number in 64-1048576" "${recv[@]}" --ring-size -64
+	# bench's rings and busy polling, in every mode
+	for m in "${modes[@]}"; do
+		for c in rx-ring tx-ring fill-ring comp-ring; do
+			bad_opt "--$c: 100 is not a power of two" bench "$m" -i "$IF_A" --$c 100
+			bad_opt "--$c: '131072' is not a number in 64-65536" bench "$m" -i "$IF_A" \
+				--$c 131072
+		done
+		bad_opt "--busy-poll: '2000000' is not a number in 0-1000000" \
+			bench "$m" -i "$IF_A" --busy-poll 2000000
+		bad_opt "--busy-budget: '0' is not a number in 1-65535" \
+			bench "$m" -i "$IF_A" --busy-budget 0
+	done
+	# An interface that does not exist: one line from every command.
+	local nosuch="interface '$gone' not found in this network namespace; check 'ip link'"
+	bad_opt "$nosuch" recv -i "$gone" -t 1
+	bad_opt "$nosuch" send -i "$gone" "${flow[@]}" --src-mac 02:00:00:00:00:02
+	bad_opt "$nosuch" bench rxdrop -i "$gone" --src-mac 02:00:00:00:00:02
+	bad_opt "$nosuch" doctor -i "$gone"
+	for c in "${steer[@]}"; do
+		# shellcheck disable=SC2086
+		bad_opt "$nosuch" $c -i "$gone"
+	done
+	bad_opt "interface '$gone' not found or has no MAC address; check 'ip link' or give --src-mac" \
+		send -i "$gone" "${flow[@]}"
+	# Options a command does not take are unknown to it, as before.
+	in_a "$XF" "${send[@]}" --mode native 2>"$T_DIR/bad.err" &&
+		fail "send took --mode"
+	expect_match "send --mode" "$(head -n 1 "$T_DIR/bad.err")" "unrecognized option '--mode'"
+	in_a "$XF" attach -i "$IF_A" --bind copy 2>"$T_DIR/bad.err" && fail "attach took --bind"
+	expect_match "attach --bind" "$(head -n 1 "$T_DIR/bad.err")" "unrecognized option '--bind'"
+	no_xdp "$NS_A" "$IF_A"
+}

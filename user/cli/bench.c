@@ -41,15 +41,11 @@ static const char *const wait_names[] = { "poll", "spin" };
 
 struct bench_opts {
 	enum bench_mode mode;
-	const char *ifname;
-	unsigned long queue;
+	struct port_settings port;
 	const char *rules[BENCH_MAX_RULES];
 	size_t nrules;
-	enum xf_attach_mode attach;
-	enum xf_bind_mode bind;
-	unsigned long batch, rx_ring, tx_ring, fill_ring, comp_ring, frames, frame_size;
-	unsigned long busy_poll, busy_budget;
-	bool no_wakeup, prefer_busy_poll, json;
+	unsigned long batch;
+	bool json;
 	enum bench_wait wait;
 	long cpu;
 	double seconds, interval, idle_exit;
@@ -131,30 +127,15 @@ static int parse_mode(const char *s, enum bench_mode *m)
 static int parse_bench(int argc, char **argv, struct bench_opts *o)
 {
 	bool wait_set = false;
-	enum { O_MODE = 256, O_BIND, O_JSON, O_FSIZE, O_FRAMES, O_NOWAKE, O_RXR, O_TXR, O_FILLR,
-	       O_COMPR, O_BUSY, O_BUDGET, O_PREFER, O_WAIT, O_CPU, O_DMAC, O_SMAC, O_SIP, O_DIP,
-	       O_SPORT, O_DPORT, O_INTERVAL, O_IDLE, O_HIST, O_TMO };
+	enum { O_JSON = 256, O_WAIT, O_CPU, O_DMAC, O_SMAC, O_SIP, O_DIP, O_SPORT, O_DPORT,
+	       O_INTERVAL, O_IDLE, O_HIST, O_TMO };
 	static const struct option lopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "queue", required_argument, NULL, 'q' },
 		{ "rule", required_argument, NULL, 'r' },
 		{ "time", required_argument, NULL, 't' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "size", required_argument, NULL, 's' },
-		{ "mode", required_argument, NULL, O_MODE },
-		{ "bind", required_argument, NULL, O_BIND },
 		{ "json", no_argument, NULL, O_JSON },
-		{ "frame-size", required_argument, NULL, O_FSIZE },
-		{ "frames", required_argument, NULL, O_FRAMES },
-		{ "no-wakeup", no_argument, NULL, O_NOWAKE },
-		{ "rx-ring", required_argument, NULL, O_RXR },
-		{ "tx-ring", required_argument, NULL, O_TXR },
-		{ "fill-ring", required_argument, NULL, O_FILLR },
-		{ "comp-ring", required_argument, NULL, O_COMPR },
-		{ "busy-poll", required_argument, NULL, O_BUSY },
-		{ "busy-budget", required_argument, NULL, O_BUDGET },
-		{ "prefer-busy-poll", no_argument, NULL, O_PREFER },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "cpu", required_argument, NULL, O_CPU },
 		{ "dst-mac", required_argument, NULL, O_DMAC },
@@ -171,6 +152,7 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
+	struct port_settings *ps = &o->port;
 	int c, v = 0, sfam = AF_INET, dfam = AF_INET;
 	unsigned long n;
 
@@ -187,6 +169,10 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 	argc--;
 	argv++;
 
+	ps->opts = PO_IFACE | PO_QUEUE | PO_MODE | PO_BIND | PO_FRAME_SIZE | PO_FRAMES | PO_RINGS |
+		   PO_NO_WAKEUP | PO_BUSY_POLL;
+	ps->frames_lo = 64;
+	ps->frames_hi = 1u << 20;
 	o->batch = 64;
 	o->cpu = -1;
 	o->seconds = 10;
@@ -198,13 +184,8 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 	inet_pton(AF_INET, "198.18.0.2", &o->flow.dst);
 	o->flow.sport = 10000;
 	o->flow.dport = 4242;
-	while ((c = getopt_long(argc, argv, "i:q:r:t:n:b:s:vh", lopts, NULL)) != -1) {
+	while ((c = portopts_getopt(ps, argc, argv, "i:q:r:t:n:b:s:vh", lopts)) != -1) {
 		switch (c) {
-		case 'i': o->ifname = optarg; break;
-		case 'q':
-			if (cli_uint("--queue", optarg, 0, 255, &o->queue))
-				return -1;
-			break;
 		case 'r':
 			if (o->nrules == BENCH_MAX_RULES) {
 				cli_err("--rule: at most %d rules", BENCH_MAX_RULES);
@@ -228,53 +209,7 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 			if (cli_uint("--size", optarg, 1, 4096, &o->size))
 				return -1;
 			break;
-		case O_MODE:
-			if (xf_attach_mode_parse(optarg, &o->attach)) {
-				cli_err("--mode: '%s' is not one of auto, native, generic", optarg);
-				return -1;
-			}
-			break;
-		case O_BIND:
-			if (xf_bind_mode_parse(optarg, &o->bind)) {
-				cli_err("--bind: '%s' is not one of auto, copy, zero-copy", optarg);
-				return -1;
-			}
-			break;
 		case O_JSON: o->json = true; break;
-		case O_FSIZE:
-			if (cli_uint("--frame-size", optarg, 2048, 4096, &o->frame_size))
-				return -1;
-			break;
-		case O_FRAMES:
-			if (cli_uint("--frames", optarg, 64, 1u << 20, &o->frames))
-				return -1;
-			break;
-		case O_NOWAKE: o->no_wakeup = true; break;
-		case O_RXR:
-			if (cli_uint("--rx-ring", optarg, 64, 1u << 16, &o->rx_ring))
-				return -1;
-			break;
-		case O_TXR:
-			if (cli_uint("--tx-ring", optarg, 64, 1u << 16, &o->tx_ring))
-				return -1;
-			break;
-		case O_FILLR:
-			if (cli_uint("--fill-ring", optarg, 64, 1u << 16, &o->fill_ring))
-				return -1;
-			break;
-		case O_COMPR:
-			if (cli_uint("--comp-ring", optarg, 64, 1u << 16, &o->comp_ring))
-				return -1;
-			break;
-		case O_BUSY:
-			if (cli_uint("--busy-poll", optarg, 0, 1000000, &o->busy_poll))
-				return -1;
-			break;
-		case O_BUDGET:
-			if (cli_uint("--busy-budget", optarg, 1, 65535, &o->busy_budget))
-				return -1;
-			break;
-		case O_PREFER: o->prefer_busy_poll = true; break;
 		case O_WAIT:
 			wait_set = true;
 			if (!strcmp(optarg, "poll")) {
@@ -332,6 +267,7 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 			break;
 		case 'v': v++; break;
 		case 'h': bench_usage(stdout); exit(0);
+		case PORTOPT_ERR: return -1;
 		default: bench_usage(stderr); return -1;
 		}
 	}
@@ -346,21 +282,21 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 	if (o->mode == B_TXONLY && !wait_set)
 		o->wait = W_SPIN;
 	if (o->mode == B_TXONLY) {
-		if (!o->frames)
-			o->frames = 4096;
-		if (!o->frame_size)
-			o->frame_size = 4096;
+		if (!o->port.frames)
+			o->port.frames = 4096;
+		if (!o->port.frame_size)
+			o->port.frame_size = 4096;
 	} else {
-		if (!o->frames)
-			o->frames = BENCH_RX_FRAMES;
-		if (!o->frame_size)
-			o->frame_size = BENCH_RX_FRAME_SIZE;
-		if (!o->fill_ring)
-			o->fill_ring = BENCH_RX_RING;
-		if (!o->rx_ring)
-			o->rx_ring = BENCH_RX_RING;
+		if (!o->port.frames)
+			o->port.frames = BENCH_RX_FRAMES;
+		if (!o->port.frame_size)
+			o->port.frame_size = BENCH_RX_FRAME_SIZE;
+		if (!o->port.fill_ring)
+			o->port.fill_ring = BENCH_RX_RING;
+		if (!o->port.rx_ring)
+			o->port.rx_ring = BENCH_RX_RING;
 	}
-	if (!o->ifname) {
+	if (!o->port.ifname) {
 		cli_err("bench: -i IFACE is required");
 		return -1;
 	}
@@ -369,10 +305,10 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 		return -1;
 	}
 	o->flow.family = sfam;
-	if (o->size < pat_min_frame(sfam) || o->size > o->frame_size - 256) {
+	if (o->size < pat_min_frame(sfam) || o->size > o->port.frame_size - 256) {
 		cli_err("--size: %lu bytes is outside %u-%lu for %s frames of %lu bytes", o->size,
-			pat_min_frame(sfam), o->frame_size - 256, sfam == AF_INET6 ? "IPv6" : "IPv4",
-			o->frame_size);
+			pat_min_frame(sfam), o->port.frame_size - 256, sfam == AF_INET6 ? "IPv6" : "IPv4",
+			o->port.frame_size);
 		return -1;
 	}
 	if (o->nrules && o->mode == B_TXONLY) {
@@ -428,7 +364,7 @@ static void napi_find(struct bench *b)
 	DIR *d = opendir("/proc");
 	size_t plen;
 
-	snprintf(prefix, sizeof(prefix), "napi/%s-", b->o->ifname);
+	snprintf(prefix, sizeof(prefix), "napi/%s-", b->o->port.ifname);
 	plen = strlen(prefix);
 	while (d && (de = readdir(d)) && b->nnapi < BENCH_MAX_NAPI) {
 		FILE *f;
@@ -479,8 +415,8 @@ static void measure_begin(struct bench *b)
 	napi_find(b);
 	b->napi_ns0 = napi_ns(b);
 	getrusage(RUSAGE_SELF, &b->ru0);
-	b->if_rxdrop0 = if_stat(b->o->ifname, "rx_dropped");
-	b->if_txdrop0 = if_stat(b->o->ifname, "tx_dropped");
+	b->if_rxdrop0 = if_stat(b->o->port.ifname, "rx_dropped");
+	b->if_txdrop0 = if_stat(b->o->port.ifname, "tx_dropped");
 	b->t_start = cli_now();
 	b->next_check = b->t_start + BENCH_CHECK_PERIOD;
 	b->next_print = b->o->interval > 0 ? b->t_start + b->o->interval : 0;
@@ -494,8 +430,8 @@ static void measure_end(struct bench *b)
 	getrusage(RUSAGE_SELF, &b->ru1);
 	b->napi_ns1 = napi_ns(b);
 	b->napi_same_core = napi_shares_core(b);
-	b->if_rxdrop1 = if_stat(b->o->ifname, "rx_dropped");
-	b->if_txdrop1 = if_stat(b->o->ifname, "tx_dropped");
+	b->if_rxdrop1 = if_stat(b->o->port.ifname, "rx_dropped");
+	b->if_txdrop1 = if_stat(b->o->port.ifname, "tx_dropped");
 }
 
 static void print_live(struct bench *b, double now)
@@ -560,7 +496,7 @@ static void wait_ready(struct bench *b, short events, double now)
 /* Spinning with busy polling on: drive the NAPI instance from our context. */
 static void busy_kick(struct bench *b)
 {
-	if (b->o->busy_poll)
+	if (b->o->port.busy_poll)
 		recvfrom(b->xfd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 }
 
@@ -819,6 +755,7 @@ static int write_hist(struct bench *b, const char *path)
 static json_object *bench_report(struct bench *b, struct xf_steer *steer)
 {
 	const struct bench_opts *o = b->o;
+	const struct port_settings *ps = &o->port;
 	json_object *r = json_object_new_object(), *cpu, *rings;
 	struct xf_xdp_stats xs = {};
 	double secs = b->t_end - b->t_start, active = b->t_last - b->t_first;
@@ -860,8 +797,8 @@ static json_object *bench_report(struct bench *b, struct xf_steer *steer)
 		    active : secs;
 
 	json_object_object_add(r, "mode", json_object_new_string(mode_names[o->mode]));
-	json_object_object_add(r, "interface", json_object_new_string(o->ifname));
-	json_object_object_add(r, "queue", json_object_new_uint64(o->queue));
+	json_object_object_add(r, "interface", json_object_new_string(o->port.ifname));
+	json_object_object_add(r, "queue", json_object_new_uint64(o->port.queue));
 	json_object_object_add(r, "packets", json_object_new_uint64(pkts));
 	json_object_object_add(r, "bytes", json_object_new_uint64(bytes));
 	json_object_object_add(r, "seconds", report_seconds(secs));
@@ -896,22 +833,22 @@ static json_object *bench_report(struct bench *b, struct xf_steer *steer)
 	json_object_object_add(r, "size", json_object_new_uint64(o->size));
 	json_object_object_add(r, "batch", json_object_new_uint64(o->batch));
 	json_object_object_add(r, "wait", json_object_new_string(wait_names[o->wait]));
-	json_object_object_add(r, "need_wakeup", json_object_new_boolean(!o->no_wakeup));
-	json_object_object_add(r, "busy_poll_usecs", json_object_new_uint64(o->busy_poll));
+	json_object_object_add(r, "need_wakeup", json_object_new_boolean(!o->port.no_wakeup));
+	json_object_object_add(r, "busy_poll_usecs", json_object_new_uint64(o->port.busy_poll));
 	json_object_object_add(r, "cpu_pinned", json_object_new_int((int)o->cpu));
 	json_object_object_add(r, "attach_mode", json_object_new_string(
 		steer ? xf_attach_mode_str(xf_steer__attach_mode(steer)) : "none"));
 	json_object_object_add(r, "bind_mode",
 			       json_object_new_string(xf_bind_mode_str(xf_port__bind_mode(b->port))));
 	rings = json_object_new_object();
-	json_object_object_add(rings, "rx", json_object_new_uint64(o->rx_ring ? o->rx_ring : 2048));
-	json_object_object_add(rings, "tx", json_object_new_uint64(o->tx_ring ? o->tx_ring : 2048));
+	json_object_object_add(rings, "rx", json_object_new_uint64(ps->rx_ring ? ps->rx_ring : 2048));
+	json_object_object_add(rings, "tx", json_object_new_uint64(ps->tx_ring ? ps->tx_ring : 2048));
 	json_object_object_add(rings, "fill",
-			       json_object_new_uint64(o->fill_ring ? o->fill_ring : 2048));
+			       json_object_new_uint64(ps->fill_ring ? ps->fill_ring : 2048));
 	json_object_object_add(rings, "comp",
-			       json_object_new_uint64(o->comp_ring ? o->comp_ring : 2048));
-	json_object_object_add(rings, "frames", json_object_new_uint64(o->frames));
-	json_object_object_add(rings, "frame_size", json_object_new_uint64(o->frame_size));
+			       json_object_new_uint64(ps->comp_ring ? ps->comp_ring : 2048));
+	json_object_object_add(rings, "frames", json_object_new_uint64(ps->frames));
+	json_object_object_add(rings, "frame_size", json_object_new_uint64(ps->frame_size));
 	json_object_object_add(r, "rings", rings);
 	json_object_object_add(r, "fallbacks", report_fallbacks(steer, b->port));
 	xf_port__xdp_stats(b->port, &xs);
@@ -948,8 +885,8 @@ static int steer_setup(const struct bench_opts *o, struct xf_steer **steer)
 			return -1;
 		}
 	}
-	XF_OPTS(xf_steer_opts, sopts, .mode = o->attach);
-	*steer = xf_steer__attach(o->ifname, &sopts);
+	XF_OPTS(xf_steer_opts, sopts, .mode = o->port.mode);
+	*steer = xf_steer__attach(o->port.ifname, &sopts);
 	if (!*steer)
 		return -1;
 	return xf_steer__set_rules(*steer, rules, o->nrules) ? -1 : 0;
@@ -966,8 +903,9 @@ int cmd_bench(int argc, char **argv)
 
 	if (parse_bench(argc, argv, &o))
 		return 1;
-	if (!o.have_src_mac && cli_iface_mac(o.ifname, o.flow.src_mac)) {
-		cli_err("interface '%s' not found or has no MAC address; check 'ip link'", o.ifname);
+	if (!o.have_src_mac && cli_iface_mac(o.port.ifname, o.flow.src_mac)) {
+		cli_err("interface '%s' not found or has no MAC address; check 'ip link'",
+			o.port.ifname);
 		return 1;
 	}
 	rx = o.mode != B_TXONLY;
@@ -982,19 +920,7 @@ int cmd_bench(int argc, char **argv)
 	if (rx && steer_setup(&o, &steer))
 		goto out;
 
-	XF_OPTS(xf_umem_opts, uopts, .frame_size = (__u32)o.frame_size,
-		.frame_count = (__u32)o.frames, .fill_size = (__u32)o.fill_ring,
-		.comp_size = (__u32)o.comp_ring);
-	b.umem = xf_umem__create(&uopts);
-	if (!b.umem)
-		goto out;
-	XF_OPTS(xf_port_opts, popts, .queue = (__u32)o.queue, .bind = o.bind, .steer = steer,
-		.rx_size = rx ? (__u32)o.rx_ring : XF_PORT_NO_RING,
-		.tx_size = tx ? (__u32)o.tx_ring : XF_PORT_NO_RING, .no_need_wakeup = o.no_wakeup,
-		.busy_poll_usecs = (__u32)o.busy_poll, .busy_poll_budget = (__u32)o.busy_budget,
-		.prefer_busy_poll = o.prefer_busy_poll);
-	b.port = xf_port__create(o.ifname, b.umem, &popts);
-	if (!b.port)
+	if (port_settings_open(&o.port, steer, rx, tx, &b.umem, &b.port))
 		goto out;
 	b.xfd = xf_port__fd(b.port);
 	if (o.mode == B_TXONLY)
@@ -1002,7 +928,7 @@ int cmd_bench(int argc, char **argv)
 
 	/* Scripts wait for this line before they start traffic. */
 	fprintf(stderr, CLI_NAME ": bench %s ready on %s queue %lu (attach %s, bind %s)\n",
-		mode_names[o.mode], o.ifname, o.queue,
+		mode_names[o.mode], o.port.ifname, o.port.queue,
 		steer ? xf_attach_mode_str(xf_steer__attach_mode(steer)) : "none",
 		xf_bind_mode_str(xf_port__bind_mode(b.port)));
 
@@ -1029,19 +955,7 @@ int cmd_bench(int argc, char **argv)
 		goto out;
 	ret = 0;
 out:
-	xf_port__destroy(b.port);
-	xf_steer__close(steer);
-	if (b.umem) {
-		if (report)
-			json_object_object_add(report, "frames_home",
-					       json_object_new_boolean(xf_umem__free_frames(b.umem) ==
-								       xf_umem__frame_count(b.umem)));
-		xf_umem__destroy(b.umem);
-	}
-	if (report) {
-		report_print(report, o.json);
-		json_object_put(report);
-	}
+	port_settings_finish(b.port, steer, b.umem, report, o.json);
 	if (b.sfd >= 0)
 		close(b.sfd);
 	rtt_free(&b.rtt);

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <getopt.h>
 #include <json-c/json.h>
 #include <netinet/in.h>
 #include <xskflow/xskflow.h>
@@ -30,6 +31,55 @@ int cli_verbosity(void);
 /* Number parsing with a range; on error prints "OPTION: 'VALUE' is not ..." and fails. */
 int cli_uint(const char *opt, const char *s, unsigned long lo, unsigned long hi,
 	     unsigned long *out);
+
+/* Port settings: the options recv, send, bench, attach/rule/stats and doctor share, described
+ * once in portopts.c. A command sets @opts to the groups it takes and its defaults, then
+ * reads argv with portopts_getopt(). */
+#define PO_IFACE	(1u << 0)	/* -i, --interface */
+#define PO_QUEUE	(1u << 1)	/* -q, --queue 0-255 */
+#define PO_MODE		(1u << 2)	/* --mode auto|native|generic */
+#define PO_BIND		(1u << 3)	/* --bind auto|copy|zero-copy */
+#define PO_FRAME_SIZE	(1u << 4)	/* --frame-size 2048|4096 */
+#define PO_FRAMES	(1u << 5)	/* --frames N (2-16777216 unless frames_lo/hi say) */
+#define PO_HEADROOM	(1u << 6)	/* --headroom 0-4096 */
+#define PO_RING_SIZE	(1u << 7)	/* --ring-size: fill and RX ring, power of two */
+#define PO_RINGS	(1u << 8)	/* --rx-ring, --tx-ring, --fill-ring, --comp-ring */
+#define PO_NO_WAKEUP	(1u << 9)	/* --no-wakeup */
+#define PO_HUGEPAGES	(1u << 10)	/* --hugepages */
+#define PO_MULTI_BUFFER	(1u << 11)	/* --multi-buffer */
+#define PO_BUSY_POLL	(1u << 12)	/* --busy-poll, --busy-budget, --prefer-busy-poll */
+
+struct port_settings {
+	unsigned int opts;		/* PO_* groups the command takes */
+	unsigned long frames_lo, frames_hi; /* the command's --frames range; 0: the default */
+	bool numa_local;		/* place the UMEM on the interface's NUMA node */
+	const char *ifname;
+	unsigned long queue;
+	enum xf_attach_mode mode;
+	enum xf_bind_mode bind;
+	unsigned long frame_size, frames, headroom;	/* 0: the library's default */
+	unsigned long ring_size, rx_ring, tx_ring, fill_ring, comp_ring;
+	unsigned long busy_poll, busy_budget;
+	bool no_wakeup, hugepages, multi_buffer, prefer_busy_poll;
+};
+
+#define PORTOPT_ERR (-2)
+/* getopt_long() over the command's @shortopts and @own long options plus the shared ones
+ * in @ps->opts. Shared options are stored in @ps; a bad value prints one line naming the
+ * option, the value and what is allowed, and returns PORTOPT_ERR. Returns the command's
+ * own option codes (and '?') like getopt_long(), -1 at the end. */
+int portopts_getopt(struct port_settings *ps, int argc, char **argv, const char *shortopts,
+		    const struct option *own);
+/* Create the UMEM and the port (RX ring if @rx, TX ring if @tx, in @steer's XSKMAP if set)
+ * from @ps. Returns 0, or -1 when the library has said why; whatever was created is in
+ * *@umem and *@port for port_settings_finish(). */
+int port_settings_open(const struct port_settings *ps, struct xf_steer *steer, bool rx,
+		       bool tx, struct xf_umem **umem, struct xf_port **port);
+/* Tear down in order: port, steering program (if not persistent), UMEM; NULLs are skipped.
+ * Then, if @report is set, add "frames_home" (every frame came back), print it (as JSON if
+ * @json) and free it. */
+void port_settings_finish(struct xf_port *port, struct xf_steer *steer, struct xf_umem *umem,
+			  json_object *report, bool json);
 
 /* A signalfd for SIGINT/SIGTERM (blocked for the process) and a one-shot timerfd. */
 int cli_signalfd(void);

@@ -21,11 +21,10 @@ enum verdict { V_OK, V_WARN, V_FAIL };
 static const char *const verdict_names[] = { "ok", "warn", "fail" };
 
 struct doctor_opts {
-	const char *ifname;
+	struct port_settings port;	/* -i, and the UMEM whose pinning is checked */
 	bool json;
 	int cpus[DOCTOR_MAX_CPUS];
 	size_t ncpus;
-	unsigned long frames, frame_size;
 };
 
 struct doctor {
@@ -98,43 +97,29 @@ bad:
 
 static int parse_doctor(int argc, char **argv, struct doctor_opts *o)
 {
-	enum { O_JSON = 256, O_CPUS, O_FRAMES, O_FSIZE };
+	enum { O_JSON = 256, O_CPUS };
 	static const struct option lopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "cpus", required_argument, NULL, O_CPUS },
-		{ "frames", required_argument, NULL, O_FRAMES },
-		{ "frame-size", required_argument, NULL, O_FSIZE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	int c, v = 0;
 
-	o->frames = 4096;
-	o->frame_size = 4096;
-	while ((c = getopt_long(argc, argv, "i:vh", lopts, NULL)) != -1) {
+	o->port.opts = PO_IFACE | PO_FRAMES | PO_FRAME_SIZE;
+	o->port.frames = 4096;
+	o->port.frame_size = 4096;
+	while ((c = portopts_getopt(&o->port, argc, argv, "i:vh", lopts)) != -1) {
 		switch (c) {
-		case 'i': o->ifname = optarg; break;
 		case O_JSON: o->json = true; break;
 		case O_CPUS:
 			if (parse_cpus(optarg, o))
 				return -1;
 			break;
-		case O_FRAMES:
-			if (cli_uint("--frames", optarg, 2, 1u << 24, &o->frames))
-				return -1;
-			break;
-		case O_FSIZE:
-			if (cli_uint("--frame-size", optarg, 2048, 4096, &o->frame_size))
-				return -1;
-			if (o->frame_size != 2048 && o->frame_size != 4096) {
-				cli_err("--frame-size: %lu is not 2048 or 4096", o->frame_size);
-				return -1;
-			}
-			break;
 		case 'v': v++; break;
 		case 'h': doctor_usage(stdout); exit(0);
+		case PORTOPT_ERR: return -1;
 		default: doctor_usage(stderr); return -1;
 		}
 	}
@@ -142,7 +127,7 @@ static int parse_doctor(int argc, char **argv, struct doctor_opts *o)
 		cli_err("doctor: unexpected argument '%s'", argv[optind]);
 		return -1;
 	}
-	if (!o->ifname) {
+	if (!o->port.ifname) {
 		cli_err("doctor: -i IFACE is required");
 		doctor_usage(stderr);
 		return -1;
@@ -257,7 +242,7 @@ static void check_driver(struct doctor *d)
 	add_str(v, "bus", i->bus_info);
 	if (!i->driver[0])
 		check(d, "driver", V_WARN, v, "the driver does not answer ETHTOOL_GDRVINFO: check "
-		      "'ethtool -i %s'; zero-copy support is listed under xdp_features", d->o->ifname);
+		      "'ethtool -i %s'; zero-copy support is listed under xdp_features", d->o->port.ifname);
 	else
 		check(d, "driver", V_OK, v, "driver '%s' %s%s%s: quote these in bug reports, AF_XDP "
 		      "fixes often land in drivers", i->driver, i->version,
@@ -286,11 +271,11 @@ static void check_queues(struct doctor *d)
 	add_u64(v, "sysfs_tx", i->sysfs_tx);
 	if (!nrx)
 		check(d, "queues", V_FAIL, v, "'%s' reports no RX queue: AF_XDP has nothing to "
-		      "bind to", d->o->ifname);
+		      "bind to", d->o->port.ifname);
 	else if (nrx == 1)
 		check(d, "queues", V_OK, v, "one RX queue: every flow arrives on queue 0; more "
 		      "queues need 'ethtool -L %s combined N' (veth: numrxqueues when created)",
-		      d->o->ifname);
+		      d->o->port.ifname);
 	else
 		check(d, "queues", V_OK, v, "AF_XDP sockets can bind queues 0-%u; the NIC's RSS or "
 		      "ntuple rules (ethtool -X/-N) decide which flow lands on which", nrx - 1);
@@ -306,7 +291,7 @@ static void check_sockets(struct doctor *d)
 	char list[256];
 	int n;
 
-	n = xf_sysinfo_queues(d->o->ifname, q, DOCTOR_MAX_QUEUES);
+	n = xf_sysinfo_queues(d->o->port.ifname, q, DOCTOR_MAX_QUEUES);
 	add_bool(v, "known", n >= 0);
 	if (n < 0) {
 		json_object_put(rx);
@@ -315,7 +300,7 @@ static void check_sockets(struct doctor *d)
 		json_object_object_add(v, "tx", NULL);
 		if (n == -ENETDOWN)
 			check(d, "sockets", V_WARN, v, "'%s' is down: the kernel lists its queues "
-			      "only while it is up (ip link set %s up)", d->o->ifname, d->o->ifname);
+			      "only while it is up (ip link set %s up)", d->o->port.ifname, d->o->port.ifname);
 		else
 			check(d, "sockets", V_WARN, v, "this kernel does not say which queues have "
 			      "AF_XDP sockets (%s); nothing else in this report depends on it",
@@ -332,7 +317,7 @@ static void check_sockets(struct doctor *d)
 	json_object_object_add(v, "rx", rx);
 	json_object_object_add(v, "tx", tx);
 	if (!nrxq)
-		check(d, "sockets", V_OK, v, "no AF_XDP socket is bound to '%s'", d->o->ifname);
+		check(d, "sockets", V_OK, v, "no AF_XDP socket is bound to '%s'", d->o->port.ifname);
 	else
 		check(d, "sockets", V_OK, v, "AF_XDP sockets are bound on RX queue(s) %s; another "
 		      "socket on the same queue gets EBUSY", cpu_list(rxq, nrxq, list, sizeof(list)));
@@ -343,7 +328,7 @@ static void check_xdp_features(struct doctor *d)
 	struct xf_xdp_features f = { .sz = sizeof(f) };
 	json_object *v = json_object_new_object();
 	const char *drv = d->ifi.driver[0] ? d->ifi.driver : "?";
-	int err = xf_sysinfo_xdp_features(d->o->ifname, &f);
+	int err = xf_sysinfo_xdp_features(d->o->port.ifname, &f);
 
 	add_bool(v, "known", !err);
 #define BIT(name, flag) json_object_object_add(v, name, err ? NULL :			\
@@ -371,7 +356,7 @@ static void check_xdp_features(struct doctor *d)
 	else if (!(f.xdp & XF_XDP_BASIC))
 		check(d, "xdp_features", V_WARN, v, "driver '%s' offers no native XDP on '%s' now: "
 		      "only generic (SKB) mode, which builds an skb for every packet first%s", drv,
-		      d->o->ifname, !strcmp(drv, "veth") ? " (veth: its peer has more TX than RX "
+		      d->o->port.ifname, !strcmp(drv, "veth") ? " (veth: its peer has more TX than RX "
 		      "queues)" : "");
 	else if (!(f.xdp & XF_XDP_REDIRECT))
 		check(d, "xdp_features", V_WARN, v, "driver '%s' cannot XDP_REDIRECT in native mode: "
@@ -391,7 +376,7 @@ static void check_programs(struct doctor *d)
 	json_object *v = json_object_new_object(), *progs = json_object_new_array();
 	const struct xf_xdp_prog_info *top = NULL;
 	bool ours = false, generic = false;
-	int err = xf_sysinfo_xdp_attached(d->o->ifname, &a);
+	int err = xf_sysinfo_xdp_attached(d->o->port.ifname, &a);
 
 	if (err) {
 		json_object_put(progs);
@@ -424,7 +409,7 @@ static void check_programs(struct doctor *d)
 	else if (!ours)
 		check(d, "xdp_programs", V_WARN, v, "another XDP program ('%s', id %u) is attached: "
 		      "xskflow cannot attach until it is removed (xdp-loader unload %s --all)",
-		      top->name, top->id, d->o->ifname);
+		      top->name, top->id, d->o->port.ifname);
 	else if (generic)
 		check(d, "xdp_programs", V_WARN, v, "'%s' (id %u) runs in generic (SKB) mode: every "
 		      "packet gets an skb first; native mode is faster where the driver has it",
@@ -532,7 +517,7 @@ static void check_memlock(struct doctor *d)
 	add_bool(v, "cap_ipc_lock", m->cap_ipc_lock);
 	add_u64(v, "umem_bytes", d->umem_bytes);
 	/* The kernel's own answer, when it can be had; the rlimit arithmetic otherwise. */
-	probe = xf_sysinfo_umem_probe(d->umem_bytes, (__u32)d->o->frame_size);
+	probe = xf_sysinfo_umem_probe(d->umem_bytes, (__u32)d->o->port.frame_size);
 	json_object_object_add(v, "kernel_accepts", probe == 0 ? json_object_new_boolean(true) :
 			       probe == -ENOBUFS ? json_object_new_boolean(false) : NULL);
 	if (m->cap_ipc_lock && probe != -ENOBUFS)
@@ -745,8 +730,8 @@ int cmd_doctor(int argc, char **argv)
 		return 1;
 	d.ifi.sz = sizeof(d.ifi);
 	d.mem.sz = sizeof(d.mem);
-	d.umem_bytes = (__u64)o.frames * o.frame_size;
-	err = xf_sysinfo_iface(o.ifname, &d.ifi);
+	d.umem_bytes = (__u64)o.port.frames * o.port.frame_size;
+	err = xf_sysinfo_iface(o.port.ifname, &d.ifi);
 	if (err)
 		return 1;	/* the library said which interface and what to do */
 	err = xf_sysinfo_mem(&d.mem);
@@ -774,7 +759,7 @@ int cmd_doctor(int argc, char **argv)
 	check_libraries(&d, &k);
 
 	r = json_object_new_object();
-	add_str(r, "interface", o.ifname);
+	add_str(r, "interface", o.port.ifname);
 	add_u64(r, "ifindex", (__u64)d.ifi.ifindex);
 	json_object_object_add(r, "checks", d.checks);
 	sum = json_object_new_object();

@@ -16,16 +16,12 @@
 #define RECV_DEFAULT_RULE "udp dport 4242"
 
 struct recv_opts {
-	const char *ifname;
-	unsigned long queue;
+	struct port_settings port;
 	const char *rules[RECV_MAX_RULES];
 	size_t nrules;
-	enum xf_attach_mode mode;
-	enum xf_bind_mode bind;
 	unsigned long count;
 	double seconds;
-	bool verify, json, no_wakeup, user_rules, hugepages, hugepages_got, multi_buffer;
-	unsigned long frame_size, frames, headroom, ring_size;
+	bool verify, json, user_rules, hugepages_got;
 };
 
 static void recv_usage(FILE *f)
@@ -43,41 +39,28 @@ static void recv_usage(FILE *f)
 
 static int parse_recv(int argc, char **argv, struct recv_opts *o)
 {
-	enum { O_MODE = 256, O_BIND, O_VERIFY, O_JSON, O_FSIZE, O_FRAMES, O_HEADROOM, O_NOWAKE,
-	       O_RING, O_HUGE, O_MB };
+	enum { O_VERIFY = 256, O_JSON };
 	static const struct option lopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "queue", required_argument, NULL, 'q' },
 		{ "rule", required_argument, NULL, 'r' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "time", required_argument, NULL, 't' },
-		{ "mode", required_argument, NULL, O_MODE },
-		{ "bind", required_argument, NULL, O_BIND },
 		{ "verify", no_argument, NULL, O_VERIFY },
 		{ "json", no_argument, NULL, O_JSON },
-		{ "frame-size", required_argument, NULL, O_FSIZE },
-		{ "frames", required_argument, NULL, O_FRAMES },
-		{ "headroom", required_argument, NULL, O_HEADROOM },
-		{ "no-wakeup", no_argument, NULL, O_NOWAKE },
-		{ "ring-size", required_argument, NULL, O_RING },
-		{ "hugepages", no_argument, NULL, O_HUGE },
-		{ "multi-buffer", no_argument, NULL, O_MB },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
+	struct port_settings *ps = &o->port;
 	int c, v = 0;
 	char *end;
 
-	o->frame_size = 4096;
-	o->frames = 4096;
-	while ((c = getopt_long(argc, argv, "i:q:r:n:t:vh", lopts, NULL)) != -1) {
+	ps->opts = PO_IFACE | PO_QUEUE | PO_MODE | PO_BIND | PO_FRAME_SIZE | PO_FRAMES |
+		   PO_HEADROOM | PO_RING_SIZE | PO_NO_WAKEUP | PO_HUGEPAGES | PO_MULTI_BUFFER;
+	ps->numa_local = true;
+	ps->frame_size = 4096;
+	ps->frames = 4096;
+	while ((c = portopts_getopt(ps, argc, argv, "i:q:r:n:t:vh", lopts)) != -1) {
 		switch (c) {
-		case 'i': o->ifname = optarg; break;
-		case 'q':
-			if (cli_uint("--queue", optarg, 0, 255, &o->queue))
-				return -1;
-			break;
 		case 'r':
 			if (o->nrules == RECV_MAX_RULES) {
 				cli_err("--rule: at most %d rules on the command line", RECV_MAX_RULES);
@@ -96,45 +79,11 @@ static int parse_recv(int argc, char **argv, struct recv_opts *o)
 				return -1;
 			}
 			break;
-		case O_MODE:
-			if (xf_attach_mode_parse(optarg, &o->mode)) {
-				cli_err("--mode: '%s' is not one of auto, native, generic", optarg);
-				return -1;
-			}
-			break;
-		case O_BIND:
-			if (xf_bind_mode_parse(optarg, &o->bind)) {
-				cli_err("--bind: '%s' is not one of auto, copy, zero-copy", optarg);
-				return -1;
-			}
-			break;
 		case O_VERIFY: o->verify = true; break;
 		case O_JSON: o->json = true; break;
-		case O_NOWAKE: o->no_wakeup = true; break;
-		case O_HUGE: o->hugepages = true; break;
-		case O_MB: o->multi_buffer = true; break;
-		case O_FSIZE:
-			if (cli_uint("--frame-size", optarg, 2048, 4096, &o->frame_size))
-				return -1;
-			break;
-		case O_FRAMES:
-			if (cli_uint("--frames", optarg, 2, 1u << 24, &o->frames))
-				return -1;
-			break;
-		case O_HEADROOM:
-			if (cli_uint("--headroom", optarg, 0, 4096, &o->headroom))
-				return -1;
-			break;
-		case O_RING:
-			if (cli_uint("--ring-size", optarg, 64, 1u << 20, &o->ring_size) ||
-			    (o->ring_size & (o->ring_size - 1))) {
-				if (o->ring_size & (o->ring_size - 1))
-					cli_err("--ring-size: %lu is not a power of two", o->ring_size);
-				return -1;
-			}
-			break;
 		case 'v': v++; break;
 		case 'h': recv_usage(stdout); exit(0);
+		case PORTOPT_ERR: return -1;
 		default: recv_usage(stderr); return -1;
 		}
 	}
@@ -142,7 +91,7 @@ static int parse_recv(int argc, char **argv, struct recv_opts *o)
 		cli_err("recv: unexpected argument '%s'; rules go after -r", argv[optind]);
 		return -1;
 	}
-	if (!o->ifname) {
+	if (!ps->ifname) {
 		cli_err("recv: -i IFACE is required");
 		recv_usage(stderr);
 		return -1;
@@ -169,7 +118,7 @@ static unsigned int take_burst(const struct recv_opts *o, struct verify *vf,
 	unsigned int i = 0, npkts = 0;
 
 	while (i < n) {
-		unsigned int segs = o->multi_buffer ? xf_pkt__segs(pkts + i, n - i) : 1;
+		unsigned int segs = o->port.multi_buffer ? xf_pkt__segs(pkts + i, n - i) : 1;
 		unsigned int len;
 
 		if (!segs)
@@ -199,7 +148,7 @@ static void socket_gone(const struct recv_opts *o, struct xf_port *port)
 
 	getsockopt(xf_port__fd(port), SOL_SOCKET, SO_ERROR, &soerr, &len);
 	cli_err("interface '%s' queue %lu: the AF_XDP socket was shut down (%s): the interface "
-		"went away or was reconfigured; stopping", o->ifname, o->queue,
+		"went away or was reconfigured; stopping", o->port.ifname, o->port.queue,
 		strerror(soerr ? soerr : ENETDOWN));
 }
 
@@ -231,7 +180,7 @@ static int recv_loop(struct xf_port *port, struct xf_steer *steer, const struct 
 
 		if (o->count && o->count - t->packets < want)
 			want = (unsigned int)(o->count - t->packets);
-		if (o->multi_buffer)
+		if (o->port.multi_buffer)
 			want = RECV_BURST;	/* counts segments; only whole chains come */
 		n = xf_port__rx(port, pkts, want);
 		t->packets += take_burst(o, vf, t, pkts, n);
@@ -260,14 +209,14 @@ static int recv_loop(struct xf_port *port, struct xf_steer *steer, const struct 
 			int c = xf_steer__check(steer);
 
 			if (c == -ENODEV) {
-				cli_err("interface '%s' is gone; stopping", o->ifname);
+				cli_err("interface '%s' is gone; stopping", o->port.ifname);
 				err = -1;
 				break;
 			}
 			if (c == -ENOENT) {
 				cli_err("the steering program on '%s' was detached or replaced by "
 					"someone else; its traffic no longer reaches this socket; "
-					"stopping", o->ifname);
+					"stopping", o->port.ifname);
 				err = -1;
 				break;
 			}
@@ -289,8 +238,8 @@ static json_object *recv_report(const struct recv_opts *o, const struct recv_tot
 	json_object *r = json_object_new_object();
 	struct xf_xdp_stats xs = {};
 
-	json_object_object_add(r, "interface", json_object_new_string(o->ifname));
-	json_object_object_add(r, "queue", json_object_new_uint64(o->queue));
+	json_object_object_add(r, "interface", json_object_new_string(o->port.ifname));
+	json_object_object_add(r, "queue", json_object_new_uint64(o->port.queue));
 	json_object_object_add(r, "packets", json_object_new_uint64(t->packets));
 	json_object_object_add(r, "bytes", json_object_new_uint64(t->bytes));
 	json_object_object_add(r, "seconds", report_seconds(t->elapsed));
@@ -350,41 +299,32 @@ int cmd_recv(int argc, char **argv)
 	}
 
 	/* Join a persistent program ('xskflow attach') if there is one; else bring our own. */
-	steer = xf_steer__open(o.ifname);
+	steer = xf_steer__open(o.port.ifname);
 	if (steer) {
 		if (o.user_rules) {
 			cli_err("interface '%s' has a persistent steering program: its rules are "
-				"managed with '" CLI_NAME " rule', not -r", o.ifname);
+				"managed with '" CLI_NAME " rule', not -r", o.port.ifname);
 			goto out;
 		}
 		o.nrules = 0;
+	} else if (errno == ENODEV) {
+		goto out;	/* no such interface: the library has said so */
 	} else {
-		XF_OPTS(xf_steer_opts, sopts, .mode = o.mode);
-		steer = xf_steer__attach(o.ifname, &sopts);
+		XF_OPTS(xf_steer_opts, sopts, .mode = o.port.mode);
+		steer = xf_steer__attach(o.port.ifname, &sopts);
 		if (!steer)
 			goto out;
 		if (xf_steer__set_rules(steer, rules, o.nrules))
 			goto out;
 	}
 
-	XF_OPTS(xf_umem_opts, uopts, .frame_size = o.frame_size, .frame_count = o.frames,
-		.headroom = o.headroom, .fill_size = o.ring_size, .numa_ifname = o.ifname,
-		.flags = o.hugepages ? XF_UMEM_F_HUGEPAGES : 0);
-	umem = xf_umem__create(&uopts);
-	if (!umem)
+	if (port_settings_open(&o.port, steer, true, false, &umem, &port))
 		goto out;
 	o.hugepages_got = xf_umem__hugepages(umem);
 
-	XF_OPTS(xf_port_opts, popts, .queue = o.queue, .bind = o.bind, .steer = steer,
-		.tx_size = XF_PORT_NO_RING, .no_need_wakeup = o.no_wakeup, .rx_size = o.ring_size,
-		.multi_buffer = o.multi_buffer);
-	port = xf_port__create(o.ifname, umem, &popts);
-	if (!port)
-		goto out;
-
 	/* Tests and scripts wait for this line before sending. */
-	fprintf(stderr, CLI_NAME ": receiving on %s queue %lu (attach %s, bind %s)\n", o.ifname,
-		o.queue, xf_attach_mode_str(xf_steer__attach_mode(steer)),
+	fprintf(stderr, CLI_NAME ": receiving on %s queue %lu (attach %s, bind %s)\n",
+		o.port.ifname, o.port.queue, xf_attach_mode_str(xf_steer__attach_mode(steer)),
 		xf_bind_mode_str(xf_port__bind_mode(port)));
 
 	if (recv_loop(port, steer, &o, &vf, &t))
@@ -396,20 +336,7 @@ int cmd_recv(int argc, char **argv)
 	if (o.verify && (vf.bad || vf.out_of_order || vf.missing))
 		ret = 2;
 out:
-	/* Teardown order: socket out of the XSKMAP and closed, program detached, UMEM freed. */
-	xf_port__destroy(port);
-	xf_steer__close(steer);
-	if (umem) {
-		if (report)
-			json_object_object_add(report, "frames_home",
-					       json_object_new_boolean(xf_umem__free_frames(umem) ==
-								       xf_umem__frame_count(umem)));
-		xf_umem__destroy(umem);
-	}
-	if (report) {
-		report_print(report, o.json);
-		json_object_put(report);
-	}
+	port_settings_finish(port, steer, umem, report, o.json);
 	verify_free(&vf);
 	free(rules);
 	return ret;

@@ -21,14 +21,12 @@
 #define SEND_MAX_SEGS 3		/* frames of 4096 bytes a PAT_MAX_JUMBO frame needs */
 
 struct send_opts {
-	const char *ifname;
-	unsigned long queue;
+	struct port_settings port;
 	struct flow flow;
 	bool have_dst_mac, have_src_mac, have_sport;
 	const char *src_ip, *dst_ip;
 	unsigned long count, size_min, size_max, rate, seed, first_seq;
-	enum xf_bind_mode bind;
-	bool json, multi_buffer;
+	bool json;
 };
 
 static void send_usage(FILE *f)
@@ -68,11 +66,9 @@ static int parse_size(const char *s, unsigned long *lo, unsigned long *hi)
 
 static int parse_send(int argc, char **argv, struct send_opts *o)
 {
-	enum { O_DMAC = 256, O_SMAC, O_SIP, O_DIP, O_SPORT, O_DPORT, O_RATE, O_SEED, O_BIND,
-	       O_JSON, O_FIRST, O_MB };
+	enum { O_DMAC = 256, O_SMAC, O_SIP, O_DIP, O_SPORT, O_DPORT, O_RATE, O_SEED, O_JSON,
+	       O_FIRST };
 	static const struct option lopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
-		{ "queue", required_argument, NULL, 'q' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 's' },
 		{ "dst-mac", required_argument, NULL, O_DMAC },
@@ -84,9 +80,7 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 		{ "rate", required_argument, NULL, O_RATE },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "first-seq", required_argument, NULL, O_FIRST },
-		{ "bind", required_argument, NULL, O_BIND },
 		{ "json", no_argument, NULL, O_JSON },
-		{ "multi-buffer", no_argument, NULL, O_MB },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
@@ -95,17 +89,14 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 	unsigned long port;
 	bool have_dport = false;
 	unsigned int min;
+	struct port_settings *ps = &o->port;
 
+	ps->opts = PO_IFACE | PO_QUEUE | PO_BIND | PO_MULTI_BUFFER;
 	o->count = 1000;
 	o->size_min = o->size_max = 64;
 	o->seed = 1;
-	while ((c = getopt_long(argc, argv, "i:q:n:s:vh", lopts, NULL)) != -1) {
+	while ((c = portopts_getopt(ps, argc, argv, "i:q:n:s:vh", lopts)) != -1) {
 		switch (c) {
-		case 'i': o->ifname = optarg; break;
-		case 'q':
-			if (cli_uint("--queue", optarg, 0, 255, &o->queue))
-				return -1;
-			break;
 		case 'n':
 			if (cli_uint("--count", optarg, 1, ~0u, &o->count))
 				return -1;
@@ -158,16 +149,10 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 			if (cli_uint("--first-seq", optarg, 0, ~0u, &o->first_seq))
 				return -1;
 			break;
-		case O_BIND:
-			if (xf_bind_mode_parse(optarg, &o->bind)) {
-				cli_err("--bind: '%s' is not one of auto, copy, zero-copy", optarg);
-				return -1;
-			}
-			break;
 		case O_JSON: o->json = true; break;
-		case O_MB: o->multi_buffer = true; break;
 		case 'v': v++; break;
 		case 'h': send_usage(stdout); exit(0);
+		case PORTOPT_ERR: return -1;
 		default: send_usage(stderr); return -1;
 		}
 	}
@@ -176,7 +161,7 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 		cli_err("send: unexpected argument '%s'", argv[optind]);
 		return -1;
 	}
-	if (!o->ifname || !o->have_dst_mac || !o->src_ip || !o->dst_ip || !have_dport) {
+	if (!ps->ifname || !o->have_dst_mac || !o->src_ip || !o->dst_ip || !have_dport) {
 		cli_err("send: -i, --dst-mac, --src-ip, --dst-ip and --dst-port are required");
 		send_usage(stderr);
 		return -1;
@@ -195,8 +180,8 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 			o->size_min, sfam == AF_INET6 ? "IPv6" : "IPv4", min);
 		return -1;
 	}
-	if (o->size_max > (o->multi_buffer ? PAT_MAX_JUMBO : SEND_MAX_SINGLE)) {
-		if (o->multi_buffer)
+	if (o->size_max > (o->port.multi_buffer ? PAT_MAX_JUMBO : SEND_MAX_SINGLE)) {
+		if (o->port.multi_buffer)
 			cli_err("--size: %lu bytes is more than a 9000-byte MTU carries; use at most %d",
 				o->size_max, PAT_MAX_JUMBO);
 		else
@@ -290,7 +275,7 @@ static unsigned int build_burst(struct xf_port *port, struct xf_pkt *pkts, unsig
 	unsigned int n = 0, k;
 
 	*npkts = 0;
-	if (!o->multi_buffer) {
+	if (!o->port.multi_buffer) {
 		n = xf_port__tx_alloc(port, pkts, want);
 		for (unsigned int i = 0; i < n; i++) {
 			pkts[i].len = pkt_len(o, rng);
@@ -330,21 +315,16 @@ int cmd_send(int argc, char **argv)
 	if (parse_send(argc, argv, &o))
 		return 1;
 	rng = rng_before = (uint32_t)o.seed;
-	if (!o.have_src_mac && cli_iface_mac(o.ifname, o.flow.src_mac)) {
+	if (!o.have_src_mac && cli_iface_mac(o.port.ifname, o.flow.src_mac)) {
 		cli_err("interface '%s' not found or has no MAC address; check 'ip link' or give "
-			"--src-mac", o.ifname);
+			"--src-mac", o.port.ifname);
 		return 1;
 	}
 
-	XF_OPTS(xf_umem_opts, uopts, .frame_size = o.size_max > 2048 ? 4096 : 2048,
-		.frame_count = 4096);
-	umem = xf_umem__create(&uopts);
-	if (!umem)
-		goto out;
-	XF_OPTS(xf_port_opts, popts, .queue = o.queue, .bind = o.bind, .rx_size = XF_PORT_NO_RING,
-		.multi_buffer = o.multi_buffer);
-	port = xf_port__create(o.ifname, umem, &popts);
-	if (!port)
+	/* No UMEM options here: frames as large as the largest packet needs. */
+	o.port.frame_size = o.size_max > 2048 ? 4096 : 2048;
+	o.port.frames = 4096;
+	if (port_settings_open(&o.port, NULL, false, true, &umem, &port))
 		goto out;
 
 	start = cli_now();
@@ -385,15 +365,15 @@ int cmd_send(int argc, char **argv)
 			break;
 		if (cli_now() > deadline) {
 			cli_err("interface '%s': %u frames not completed after %.0f s; the link may be "
-				"down", o.ifname, fc.tx, SEND_COMPLETE_TIMEOUT);
+				"down", o.port.ifname, fc.tx, SEND_COMPLETE_TIMEOUT);
 			goto out;
 		}
 		xf_port__poll(port, true, 1);
 	}
 
 	report = json_object_new_object();
-	json_object_object_add(report, "interface", json_object_new_string(o.ifname));
-	json_object_object_add(report, "queue", json_object_new_uint64(o.queue));
+	json_object_object_add(report, "interface", json_object_new_string(o.port.ifname));
+	json_object_object_add(report, "queue", json_object_new_uint64(o.port.queue));
 	json_object_object_add(report, "packets", json_object_new_uint64(sent));
 	json_object_object_add(report, "bytes", json_object_new_uint64(bytes));
 	json_object_object_add(report, "seconds", report_seconds(cli_now() - start));
@@ -409,17 +389,6 @@ int cmd_send(int argc, char **argv)
 	}
 	ret = 0;
 out:
-	xf_port__destroy(port);
-	if (umem) {
-		if (report)
-			json_object_object_add(report, "frames_home",
-					       json_object_new_boolean(xf_umem__free_frames(umem) ==
-								       xf_umem__frame_count(umem)));
-		xf_umem__destroy(umem);
-	}
-	if (report) {
-		report_print(report, o.json);
-		json_object_put(report);
-	}
+	port_settings_finish(port, NULL, umem, report, o.json);
 	return ret;
 }

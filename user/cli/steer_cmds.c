@@ -11,8 +11,7 @@
 #define MAX_CLI_RULES XF_RULES_MAX
 
 struct steer_args {
-	const char *ifname;
-	enum xf_attach_mode mode;
+	struct port_settings port;	/* -i and --mode */
 	bool json;
 	struct xf_rule *rules;
 	size_t nrules;
@@ -79,12 +78,10 @@ static void steer_usage(FILE *f)
 
 static int parse_steer_args(int argc, char **argv, struct steer_args *a)
 {
-	enum { O_MODE = 256, O_JSON };
+	enum { O_JSON = 256 };
 	static const struct option lopts[] = {
-		{ "interface", required_argument, NULL, 'i' },
 		{ "rule", required_argument, NULL, 'r' },
 		{ "file", required_argument, NULL, 'f' },
-		{ "mode", required_argument, NULL, O_MODE },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -92,13 +89,13 @@ static int parse_steer_args(int argc, char **argv, struct steer_args *a)
 	};
 	int c, v = 0;
 
+	a->port.opts = PO_IFACE | PO_MODE;
 	a->rules = calloc(MAX_CLI_RULES, sizeof(*a->rules));
 	if (!a->rules)
 		return -1;
 	/* '+': stop at the first word, so rule words like "drop" are never options. */
-	while ((c = getopt_long(argc, argv, "+i:r:f:vh", lopts, NULL)) != -1) {
+	while ((c = portopts_getopt(&a->port, argc, argv, "+i:r:f:vh", lopts)) != -1) {
 		switch (c) {
-		case 'i': a->ifname = optarg; break;
 		case 'r':
 			if (add_rule_text(a, optarg, "--rule"))
 				return -1;
@@ -107,20 +104,15 @@ static int parse_steer_args(int argc, char **argv, struct steer_args *a)
 			if (read_rule_file(a, optarg))
 				return -1;
 			break;
-		case O_MODE:
-			if (xf_attach_mode_parse(optarg, &a->mode)) {
-				cli_err("--mode: '%s' is not one of auto, native, generic", optarg);
-				return -1;
-			}
-			break;
 		case O_JSON: a->json = true; break;
 		case 'v': v++; break;
 		case 'h': steer_usage(stdout); exit(0);
+		case PORTOPT_ERR: return -1;
 		default: steer_usage(stderr); return -1;
 		}
 	}
 	cli_set_verbosity(v);
-	if (!a->ifname) {
+	if (!a->port.ifname) {
 		cli_err("-i IFACE is required");
 		steer_usage(stderr);
 		return -1;
@@ -229,8 +221,8 @@ int cmd_attach(int argc, char **argv)
 		cli_err("attach: unexpected argument '%s'; give rules with -r or -f", argv[a.first_arg]);
 		goto out;
 	}
-	XF_OPTS(xf_steer_opts, so, .mode = a.mode, .persist = true);
-	s = xf_steer__attach(a.ifname, &so);
+	XF_OPTS(xf_steer_opts, so, .mode = a.port.mode, .persist = true);
+	s = xf_steer__attach(a.port.ifname, &so);
 	if (!s)
 		goto out;
 	if (xf_steer__set_rules(s, a.rules, a.nrules)) {
@@ -238,7 +230,7 @@ int cmd_attach(int argc, char **argv)
 		goto out;
 	}
 	r = json_object_new_object();
-	json_object_object_add(r, "interface", json_object_new_string(a.ifname));
+	json_object_object_add(r, "interface", json_object_new_string(a.port.ifname));
 	json_object_object_add(r, "attach_mode",
 			       json_object_new_string(xf_attach_mode_str(xf_steer__attach_mode(s))));
 	json_object_object_add(r, "driver", json_object_new_string(xf_steer__driver(s)));
@@ -262,7 +254,7 @@ int cmd_detach(int argc, char **argv)
 
 	if (parse_steer_args(argc, argv, &a))
 		goto out;
-	s = open_or_explain(a.ifname);
+	s = open_or_explain(a.port.ifname);
 	if (!s)
 		goto out;
 	xf_steer__detach(s);
@@ -289,7 +281,7 @@ static int rule_add(struct steer_args *a, struct xf_steer *s, int argc, char **a
 	}
 	if (!len) {
 		cli_err("rule add: give the rule, e.g. '" CLI_NAME " rule add -i %s udp dport 4242'",
-			a->ifname);
+			a->port.ifname);
 		return 1;
 	}
 	if (add_rule_text(a, text, NULL) || xf_steer__add_rule(s, &a->rules[0], &id))
@@ -326,7 +318,7 @@ int cmd_rule(int argc, char **argv)
 		cli_err("rule %s: -r/-f are for 'rule replace' and 'attach'", verb);
 		goto out;
 	}
-	s = open_or_explain(a.ifname);
+	s = open_or_explain(a.port.ifname);
 	if (!s)
 		goto out;
 	if (!strcmp(verb, "add")) {
@@ -365,11 +357,11 @@ int cmd_stats(int argc, char **argv)
 
 	if (parse_steer_args(argc, argv, &a))
 		goto out;
-	s = open_or_explain(a.ifname);
+	s = open_or_explain(a.port.ifname);
 	if (!s)
 		goto out;
 	r = json_object_new_object();
-	json_object_object_add(r, "interface", json_object_new_string(a.ifname));
+	json_object_object_add(r, "interface", json_object_new_string(a.port.ifname));
 	json_object_object_add(r, "attach_mode",
 			       json_object_new_string(xf_attach_mode_str(xf_steer__attach_mode(s))));
 	json_object_object_add(r, "steering", report_steer_stats(s));
