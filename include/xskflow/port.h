@@ -44,8 +44,11 @@ struct xf_pkt {
 };
 
 #define XF_PKT_CONTD	(1u << 0)	/* more segments of this packet follow (XDP_PKT_CONTD) */
-/* Most segments a received packet can have in copy mode (the kernel's MAX_SKB_FRAGS plus
- * the head); pass at least this many to xf_port__rx on a multi-buffer port. */
+/* Most segments of a packet: what the kernel sends in one chain (MAX_SKB_FRAGS plus the
+ * head) and what xf_port__rx hands out; pass at least this many to xf_port__rx on a
+ * multi-buffer port. A received packet the kernel splits into more frames (copy mode splits
+ * by frame size: more than 18 frames of 2 KiB once the MTU is above ~36 KiB) is dropped
+ * whole and counted (xf_port__rx_chains_dropped), never truncated. */
 #define XF_PKT_MAX_SEGS	18
 
 /* xf_pkt__segs - segments of the packet that starts at @pkts[0], looking at most @n far.
@@ -185,6 +188,8 @@ XF_API int xf_port__fd(const struct xf_port *port);
 XF_API bool xf_port__need_wakeup(const struct xf_port *port);
 /* Whether the socket was bound with XDP_USE_SG (multi-buffer). */
 XF_API bool xf_port__multi_buffer(const struct xf_port *port);
+/* Received packets dropped whole for having more than XF_PKT_MAX_SEGS frames. */
+XF_API __u64 xf_port__rx_chains_dropped(const struct xf_port *port);
 
 #ifdef __cplusplus
 }

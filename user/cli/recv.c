@@ -252,6 +252,8 @@ static json_object *recv_report(const struct recv_opts *o, const struct recv_tot
 	json_object_object_add(r, "hugepages", json_object_new_boolean(o->hugepages_got));
 	json_object_object_add(r, "multi_buffer", json_object_new_boolean(xf_port__multi_buffer(port)));
 	json_object_object_add(r, "chained", json_object_new_uint64(t->chained));
+	json_object_object_add(r, "chains_dropped",
+			       json_object_new_uint64(xf_port__rx_chains_dropped(port)));
 	json_object_object_add(r, "fallbacks", report_fallbacks(steer, port));
 	xf_port__xdp_stats(port, &xs);
 	json_object_object_add(r, "xdp_stats", report_xdp_stats(&xs));

@@ -44,6 +44,8 @@ struct xf_port {
 	int ifindex;
 	__u32 queue, slot;
 	bool has_rx, has_tx, need_wakeup, in_map, shared, sg;
+	bool rx_dropping;		/* in the middle of dropping a chain that is too long */
+	__u64 rx_chains_dropped;	/* chains of more than XF_PKT_MAX_SEGS frames */
 	enum xf_bind_mode mode;
 	char ifname[IF_NAMESIZE];
 	char driver[XF_DRIVER_MAX];
@@ -431,14 +433,49 @@ static void kick_tx(struct xf_port *p)
 
 /* How many of the @n descriptors peeked at @idx form whole packets: a chain whose last
  * segment is not in the batch yet is left on the ring for the next call. */
-static __u32 whole_chains(struct xf_port *p, __u32 idx, __u32 n)
+/* How many of the @n descriptors at @idx form whole chains of at most XF_PKT_MAX_SEGS
+ * frames. *@too_long: the first chain is longer than that. */
+static __u32 whole_chains(struct xf_port *p, __u32 idx, __u32 n, bool *too_long)
 {
-	__u32 end = 0;
+	__u32 end = 0, segs = 0;
 
-	for (__u32 i = 0; i < n; i++)
-		if (!(xsk_ring_cons__rx_desc(&p->rx, idx + i)->options & XDP_PKT_CONTD))
+	*too_long = false;
+	for (__u32 i = 0; i < n; i++) {
+		if (++segs > XF_PKT_MAX_SEGS) {
+			*too_long = !end;
+			return end;
+		}
+		if (!(xsk_ring_cons__rx_desc(&p->rx, idx + i)->options & XDP_PKT_CONTD)) {
 			end = i + 1;
+			segs = 0;
+		}
+	}
 	return end;
+}
+
+/* Drop the chain at the head of the RX ring, frame by frame back to the pool: the copy-mode
+ * kernel splits a packet into as many frames as it needs (a 64 KiB packet is 32 frames of
+ * 2 KiB), more than any caller is asked to take at once. Returns true once its last frame is
+ * gone; until then (the rest not in the ring yet) xf_port__rx takes nothing else. */
+static bool drop_chain(struct xf_port *p)
+{
+	__u8 fill = XF_PLACE(XF_PLACE_FILL, p->fq_idx);
+	__u32 idx;
+
+	while (xsk_ring_cons__peek(&p->rx, 1, &idx) == 1) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&p->rx, idx);
+		__u64 addr = xf_umem_flat_addr(p->umem, d->addr);
+		bool more = d->options & XDP_PKT_CONTD;
+
+		xsk_ring_cons__release(&p->rx, 1);
+		xf_umem_pool_put(p->umem, &addr, 1, fill);
+		if (!more) {
+			p->rx_dropping = false;
+			p->rx_chains_dropped++;
+			return true;
+		}
+	}
+	return false;
 }
 
 unsigned int xf_port__rx(struct xf_port *p, struct xf_pkt *pkts, unsigned int max)
@@ -454,12 +491,20 @@ unsigned int xf_port__rx(struct xf_port *p, struct xf_pkt *pkts, unsigned int ma
 		__u32 want = max - done > XF_BATCH ? XF_BATCH : max - done;
 		__u32 peeked;
 
+		if (p->rx_dropping && !drop_chain(p))
+			break;
 		peeked = n = xsk_ring_cons__peek(&p->rx, want, &idx);
 		if (!n)
 			break;
 		if (p->sg) {
-			n = whole_chains(p, idx, n);
+			bool too_long;
+
+			n = whole_chains(p, idx, n, &too_long);
 			xsk_ring_cons__cancel(&p->rx, peeked - n);
+			if (too_long) {
+				p->rx_dropping = true;
+				continue;
+			}
 			if (!n)
 				break;
 		}
@@ -770,6 +815,11 @@ bool xf_port__need_wakeup(const struct xf_port *p)
 bool xf_port__multi_buffer(const struct xf_port *p)
 {
 	return p->sg;
+}
+
+__u64 xf_port__rx_chains_dropped(const struct xf_port *p)
+{
+	return p->rx_chains_dropped;
 }
 
 int xf_port_tx_raw(struct xf_port *p, __u64 addr, __u32 len)
