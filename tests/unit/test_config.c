@@ -418,6 +418,20 @@ static void test_forward(void **state)
 	unload(&l);
 	expect_one(IFACE "[handler f]\ntype = forward\ninterface = a/b\n", 4, "interface",
 		   "not an interface name");
+	/* Two interfaces forwarding to one target on a shared queue: one UMEM per (veth9, 0). */
+	expect_one(IFACE "[interface veth1]\n[handler f]\ntype = forward\ninterface = veth9\n"
+		   FWD_RULE "[rule r2]\ninterface = veth1\nmatch = udp\nhandler = f\n", 13,
+		   "handler", "forwards to 'veth9' queue 0, which [interface veth0] already "
+		   "forwards to with its own UMEM");
+	/* On different queues they may. */
+	load(IFACE "[interface veth1]\nqueues = 1\n[handler f]\ntype = forward\n"
+	     "interface = veth9\n" FWD_RULE
+	     "[rule r2]\ninterface = veth1\nmatch = udp\nhandler = f\n", &l);
+	dump_errors(&l);
+	assert_int_equal(l.ret, 0);
+	assert_int_equal(l.cfg.ifaces[0].nouts, 1);
+	assert_int_equal(l.cfg.ifaces[1].nouts, 1);
+	unload(&l);
 }
 
 static void test_listen(void **state)

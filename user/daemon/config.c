@@ -1042,11 +1042,34 @@ static void check_handlers(struct parse *ps)
 
 /* A rule of @ifc sends packets to forward handler @h: its pollers will each own a TX socket
  * on (h->iface, their queue) sharing their UMEM, so the frames go out without a copy. */
+/* Another interface that already forwards to @target on a queue @ifc receives on: only one
+ * UMEM can be bound to (target, q). */
+static bool forward_clash(const struct config *cfg, const struct cfg_iface *ifc,
+			  const char *target, unsigned int *q, const struct cfg_iface **other)
+{
+	for (size_t i = 0; i < cfg->n_ifaces; i++) {
+		const struct cfg_iface *o = &cfg->ifaces[i];
+
+		if (o == ifc)
+			continue;
+		for (unsigned int k = 0; k < o->nouts; k++) {
+			if (strcmp(o->outs[k], target))
+				continue;
+			for (*q = 0; *q < CFG_MAX_QUEUES; (*q)++)
+				if (cfg_bit(ifc->queues, *q) && cfg_bit(o->queues, *q)) {
+					*other = o;
+					return true;
+				}
+		}
+	}
+	return false;
+}
+
 static void check_forward(struct parse *ps, const struct cfg_rule *r, struct cfg_iface *ifc,
 			  const struct cfg_handler *h)
 {
-	const struct cfg_iface *t = config_iface(ps->cfg, h->iface);
-	unsigned int hline = line_of(&r->at, CFG_RULE, "handler");
+	const struct cfg_iface *t = config_iface(ps->cfg, h->iface), *other;
+	unsigned int hline = line_of(&r->at, CFG_RULE, "handler"), q_clash;
 
 	if (!*h->iface)
 		return;		/* reported as required */
@@ -1070,6 +1093,13 @@ static void check_forward(struct parse *ps, const struct cfg_rule *r, struct cfg
 	for (unsigned int i = 0; i < ifc->nouts; i++)
 		if (!strcmp(ifc->outs[i], h->iface))
 			return;
+	if (forward_clash(ps->cfg, ifc, h->iface, &q_clash, &other)) {
+		/* Each forwarding interface binds (target, q) with its own UMEM. */
+		perr(ps, hline, "handler: [handler %s] forwards to '%s' queue %u, which [interface "
+		     "%s] already forwards to with its own UMEM; forward the two interfaces to "
+		     "different targets or queues", h->name, h->iface, q_clash, other->name);
+		return;
+	}
 	if (ifc->nouts == CFG_MAX_OUTS) {
 		perr(ps, hline, "handler: [interface %s] already forwards to %d interfaces, the "
 		     "most it can", ifc->name, CFG_MAX_OUTS);
