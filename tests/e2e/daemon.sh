@@ -856,6 +856,18 @@ test_daemon_user_errors() {
 	out=$(in_a "$XFD" -c "$T_DIR/cfg.conf" 2>&1) && fail "started with a config nobody can read"
 	expect "one line" "$(echo "$out" | wc -l)" 1
 	expect_match "unreadable config" "$out" "user: 'nobody' cannot read $T_DIR/cfg.conf, so reloads"
+	# A pcap file in a directory the user cannot write: no rotation after the drop.
+	{ daemon_section; printf 'user = nobody\n[interface %s]\n' "$IF_A"
+	  printf '[handler p]\ntype = pcap\nfile = %s/cap.pcap\n' "$T_DIR"
+	  printf '[rule r]\ninterface = %s\nmatch = udp dport 4243\nhandler = p\n' "$IF_A"; } |
+		dconf pcap
+	sed -i "s|^control_socket = .*|control_socket = /tmp/xfd-$LAB_ID.sock|" "$T_DIR/pcap.conf"
+	chmod 644 "$T_DIR/pcap.conf"
+	out=$(in_a "$XFD" -c "$T_DIR/pcap.conf" 2>&1) && fail "started with a pcap directory nobody can write"
+	expect "one line" "$(echo "$out" | wc -l)" 1
+	expect_match "pcap directory" "$out" \
+		"user: 'nobody' cannot write to $T_DIR, so .handler p. could not rotate or re-create"
+	[ ! -e "$T_DIR/cap.pcap" ] || fail "pcap file created by a start refused before setup"
 	no_xdp "$NS_A" "$IF_A"
 	[ ! -e "$T_DIR/ctl.sock" ] || fail "control socket left after a failed start"
 }

@@ -284,7 +284,7 @@ int main(int argc, char **argv)
 	/* The library's guard follows the config (XSKFLOW_PIN_LIMIT still overrides it). */
 	xf_set_pin_limit(cfg.daemon.pinned_limit);
 
-	if (*cfg.daemon.user && privdrop_check(cfg.daemon.user, d.config,
+	if (*cfg.daemon.user && privdrop_check(cfg.daemon.user, &cfg, d.config,
 					       cfg.daemon.control_socket, err, sizeof(err))) {
 		log_err("%s", err);
 		goto out;

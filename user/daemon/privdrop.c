@@ -84,8 +84,31 @@ static bool file_readable_by(const char *file, const struct passwd *pw)
 	return !stat(file, &st) && (perm_for(&st, pw) & 4);
 }
 
-int privdrop_check(const char *user, const char *config, const char *ctl_sock, char *err,
-		   size_t len)
+/* pcap handlers rotate (rename, create, gzip beside) and reloads create files: all as the
+ * user, in the directory of each capture file. */
+static int pcap_dirs_check(const struct config *cfg, const struct passwd *pw, char *err,
+			   size_t len)
+{
+	for (size_t i = 0; i < cfg->n_handlers; i++) {
+		const struct cfg_handler *h = &cfg->handlers[i];
+		char path[PATH_MAX], *dir;
+
+		if (h->type != HT_PCAP)
+			continue;
+		snprintf(path, sizeof(path), "%s", h->file);
+		dir = dirname(path);
+		if (!dir_writable_by(dir, pw)) {
+			snprintf(err, len, "user: '%s' cannot write to %s, so [handler %s] could not "
+				 "rotate or re-create %s after the drop; give it that directory or "
+				 "put the file in one it owns", pw->pw_name, dir, h->name, h->file);
+			return -EACCES;
+		}
+	}
+	return 0;
+}
+
+int privdrop_check(const char *user, const struct config *cfg, const char *config,
+		   const char *ctl_sock, char *err, size_t len)
 {
 	struct passwd *pw = getpwnam(user);
 	char sockdir[CFG_SUN_PATH], *dir;
@@ -109,7 +132,7 @@ int privdrop_check(const char *user, const char *config, const char *ctl_sock, c
 			 config);
 		return -EACCES;
 	}
-	return 0;
+	return pcap_dirs_check(cfg, pw, err, len);
 }
 
 /* The pin directory of an interface and its pins become the user's, and so does the root
@@ -184,6 +207,17 @@ int privdrop(const char *user, struct runtime *rt, const char *ctl_sock, char *e
 		snprintf(err, len, "user: cannot give %s to '%s': %s", ctl_sock, user,
 			 strerror(errno));
 		return -errno;
+	}
+	/* Capture files opened as root: the user reopens them after a rotation. */
+	for (size_t i = 0; i < rt->cfg.n_handlers; i++) {
+		const struct cfg_handler *h = &rt->cfg.handlers[i];
+
+		if (h->type == HT_PCAP && lchown(h->file, pw->pw_uid, pw->pw_gid) &&
+		    errno != ENOENT) {
+			snprintf(err, len, "user: cannot give %s to '%s': %s", h->file, user,
+				 strerror(errno));
+			return -errno;
+		}
 	}
 	for (size_t i = 0; i < rt->n_ifaces; i++) {
 		if (rt->ifaces[i]->steer && xf_steer__dispatched(rt->ifaces[i]->steer) &&

@@ -179,9 +179,10 @@ double xfd_now(void);
  * Returns 0, or -errno with one line in @err. */
 int privdrop(const char *user, struct runtime *rt, const char *ctl_sock, char *err, size_t len);
 /* privdrop_check - before setup: can @user do after the drop what the daemon will ask of
- * it (remove the control socket, re-read @config)? Returns 0, or -errno with one line. */
-int privdrop_check(const char *user, const char *config, const char *ctl_sock, char *err,
-		   size_t len);
+ * it (remove the control socket, re-read @config, rotate the pcap files of @cfg)? Returns
+ * 0, or -errno with one line. */
+int privdrop_check(const char *user, const struct config *cfg, const char *config,
+		   const char *ctl_sock, char *err, size_t len);
 
 /* ---- metrics.c: [daemon] metrics, Prometheus text served by libmicrohttpd ---- */
 
