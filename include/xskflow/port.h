@@ -141,10 +141,12 @@ struct xf_udp4_encap {
 
 /* xf_port__push_udp4 - encapsulate @pkt: push outer Ethernet, IPv4 (no options, DF set,
  * header checksum computed) and UDP headers into the headroom in front of it, so that the
- * whole frame becomes the UDP payload. Nothing of the packet moves. A multi-buffer chain
- * cannot be encapsulated this way (its length is not in @pkt).
+ * whole frame becomes the UDP payload. Nothing of the packet moves. Single-frame packets
+ * only: a multi-buffer chain cannot be encapsulated this way (its length is not in @pkt),
+ * and only a segment with XF_PKT_CONTD is recognisable as part of one — the last segment
+ * of a chain looks like a whole packet, so the caller must not pass it.
  * Returns 0, -ENOSPC (headroom below XF_UDP4_ENCAP_LEN; @pkt unchanged), or -EINVAL (a
- * chain segment, or an outer IPv4 packet longer than 65535 bytes). */
+ * segment with XF_PKT_CONTD, or an outer IPv4 packet longer than 65535 bytes). */
 XF_API int xf_port__push_udp4(const struct xf_port *port, struct xf_pkt *pkt,
 			      const struct xf_udp4_encap *encap);
 

@@ -105,7 +105,7 @@ static const struct family families[] = {
 	F("xskflowd_forward_tx_bytes_total", "counter", "Bytes put on the target's TX ring",
 	  L_FORWARD, "tx_bytes"),
 	F("xskflowd_forward_tx_completed_total", "counter",
-	  "Forwarded packets the kernel has sent (completions)", L_FORWARD, "tx_completed"),
+	  "Forwarded frames the kernel has sent (completions; a chain completes frame by frame)", L_FORWARD, "tx_completed"),
 	F("xskflowd_forward_tx_ring_full_total", "counter",
 	  "Packets not forwarded: the target's TX ring was full", L_FORWARD, "tx_ring_full"),
 
