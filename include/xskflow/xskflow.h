@@ -69,6 +69,7 @@ XF_API size_t xf_pinned_bytes(void);
 }
 #endif
 
+#include <xskflow/csum.h>
 #include <xskflow/umem.h>
 #include <xskflow/steer.h>
 #include <xskflow/port.h>

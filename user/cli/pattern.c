@@ -20,23 +20,6 @@ unsigned int pat_min_frame(int family)
 	return len < ETH_ZLEN ? ETH_ZLEN : len;
 }
 
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	for (; len > 1; len -= 2, p += 2)
-		sum += (uint32_t)p[0] << 8 | p[1];
-	if (len)
-		sum += (uint32_t)p[0] << 8;
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 /* Headers are built in aligned locals and copied in: after a 14-byte Ethernet header the
  * IP header sits at a 2-byte aligned address in the frame. */
@@ -73,7 +56,7 @@ void pat_build(uint8_t *frame, unsigned int len, const struct flow *f, uint32_t 
 		memcpy(&ip6.saddr, &f->src, 16);
 		memcpy(&ip6.daddr, &f->dst, 16);
 		memcpy(l3, &ip6, sizeof(ip6));
-		sum = csum_add(0, &ip6.saddr, 32);
+		sum = xf_csum_add(0, &ip6.saddr, 32);
 	} else {
 		struct iphdr ip = {
 			.version = 4,
@@ -88,15 +71,15 @@ void pat_build(uint8_t *frame, unsigned int len, const struct flow *f, uint32_t 
 		proto = htons(ETH_P_IP);
 		memcpy(&ip.saddr, &f->src, 4);
 		memcpy(&ip.daddr, &f->dst, 4);
-		ip.check = htons(csum_fold(csum_add(0, &ip, sizeof(ip))));
+		ip.check = htons(xf_csum_fold(xf_csum_add(0, &ip, sizeof(ip))));
 		memcpy(l3, &ip, sizeof(ip));
-		sum = csum_add(0, &ip.saddr, 8);
+		sum = xf_csum_add(0, &ip.saddr, 8);
 	}
 	memcpy(frame + 12, &proto, 2);
 	sum += IPPROTO_UDP + ulen;
-	sum = csum_add(sum, &udp, sizeof(udp));
-	sum = csum_add(sum, pl, ulen - sizeof(udp));
-	udp.check = htons(csum_fold(sum));
+	sum = xf_csum_add(sum, &udp, sizeof(udp));
+	sum = xf_csum_add(sum, pl, ulen - sizeof(udp));
+	udp.check = htons(xf_csum_fold(sum));
 	if (!udp.check)
 		udp.check = 0xffff;
 	memcpy(l4, &udp, sizeof(udp));

@@ -21,14 +21,6 @@ static void put16(__u8 *p, __u16 v)
 	p[1] = v & 0xff;
 }
 
-static __u32 csum_add(__u32 sum, const __u8 *p, __u32 len)
-{
-	for (; len > 1; len -= 2, p += 2)
-		sum += get16(p);
-	if (len)
-		sum += (__u32)p[0] << 8;
-	return sum;
-}
 
 /* The sum of @len bytes from offset @off of a packet in @n segments; a 16-bit word may
  * straddle two segments. */
@@ -57,7 +49,7 @@ static __u32 csum_chain(__u32 sum, const struct xskflowd_seg *segs, unsigned int
 			l--;
 			odd = false;
 		}
-		sum = csum_add(sum, p, l & ~1u);
+		sum = xf_csum_add(sum, p, l & ~1u);
 		if (l & 1) {
 			sum += (__u32)p[l - 1] << 8;
 			odd = true;
@@ -66,12 +58,6 @@ static __u32 csum_chain(__u32 sum, const struct xskflowd_seg *segs, unsigned int
 	return sum;
 }
 
-static __u16 csum_fold(__u32 sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
 
 static void swap_bytes(__u8 *a, __u8 *b, size_t n)
 {
@@ -115,7 +101,7 @@ static int reflect_l4(const struct view *v, __u32 off, __u32 l4len, __u8 proto, 
 			return -EPROTONOSUPPORT;
 		swap_bytes(l4, l4 + 2, 2);
 		put16(l4 + 6, 0);
-		c = csum_fold(csum_chain(pseudo + IPPROTO_UDP + ulen, v->segs, v->n, off, ulen));
+		c = xf_csum_fold(csum_chain(pseudo + IPPROTO_UDP + ulen, v->segs, v->n, off, ulen));
 		put16(l4 + 6, c ? c : 0xffff);	/* 0 means "no checksum" */
 		return 0;
 	}
@@ -125,14 +111,14 @@ static int reflect_l4(const struct view *v, __u32 off, __u32 l4len, __u8 proto, 
 		swap_bytes(l4, l4 + 2, 2);
 		put16(l4 + 16, 0);
 		sum = csum_chain(pseudo + IPPROTO_TCP + l4len, v->segs, v->n, off, l4len);
-		put16(l4 + 16, csum_fold(sum));
+		put16(l4 + 16, xf_csum_fold(sum));
 		return 0;
 	case IPPROTO_ICMP:
 		if (v6 || l4len < 8 || l4[0] != 8)	/* echo request */
 			return -EPROTONOSUPPORT;
 		l4[0] = 0;				/* echo reply */
 		put16(l4 + 2, 0);
-		put16(l4 + 2, csum_fold(csum_chain(0, v->segs, v->n, off, l4len)));
+		put16(l4 + 2, xf_csum_fold(csum_chain(0, v->segs, v->n, off, l4len)));
 		return 0;
 	case IPPROTO_ICMPV6:
 		if (!v6 || l4len < 8 || l4[0] != 128)
@@ -140,7 +126,7 @@ static int reflect_l4(const struct view *v, __u32 off, __u32 l4len, __u8 proto, 
 		l4[0] = 129;
 		put16(l4 + 2, 0);
 		sum = csum_chain(pseudo + IPPROTO_ICMPV6 + l4len, v->segs, v->n, off, l4len);
-		put16(l4 + 2, csum_fold(sum));
+		put16(l4 + 2, xf_csum_fold(sum));
 		return 0;
 	default:
 		return -EPROTONOSUPPORT;
@@ -161,14 +147,14 @@ static int reflect_ipv4(const struct view *v, __u32 off)
 	if (get16(ip + 6) & 0x3fff)		/* a fragment: its L4 checksum is elsewhere */
 		return -EPROTONOSUPPORT;
 	swap_bytes(ip + 12, ip + 16, 4);
-	pseudo = csum_add(0, ip + 12, 8);
+	pseudo = xf_csum_add(0, ip + 12, 8);
 	if (reflect_l4(v, off + hlen, tot - hlen, ip[9], pseudo, false)) {
 		swap_bytes(ip + 12, ip + 16, 4);
 		return -EPROTONOSUPPORT;
 	}
 	ip[8] = REFLECT_TTL;
 	put16(ip + 10, 0);
-	put16(ip + 10, csum_fold(csum_add(0, ip, hlen)));
+	put16(ip + 10, xf_csum_fold(xf_csum_add(0, ip, hlen)));
 	return 0;
 }
 
@@ -197,7 +183,7 @@ static int reflect_ipv6(const struct view *v, __u32 ipoff)
 		off += len;
 	}
 	swap_bytes(ip6 + 8, ip6 + 24, 16);
-	pseudo = csum_add(0, ip6 + 8, 32);
+	pseudo = xf_csum_add(0, ip6 + 8, 32);
 	if (reflect_l4(v, ipoff + off, 40 + plen - off, next, pseudo, true)) {
 		swap_bytes(ip6 + 8, ip6 + 24, 16);
 		return -EPROTONOSUPPORT;

@@ -678,23 +678,6 @@ int xf_port__push_vlan(const struct xf_port *p, struct xf_pkt *pkt, __u16 tpid, 
 }
 
 /* RFC 1071 one's-complement sum of @len bytes, added to @sum (not folded). */
-static __u32 csum_add(__u32 sum, const void *data, size_t len)
-{
-	const __u8 *b = data;
-
-	for (; len > 1; len -= 2, b += 2)
-		sum += (__u32)b[0] << 8 | b[1];
-	if (len)
-		sum += (__u32)b[0] << 8;
-	return sum;
-}
-
-static __u16 csum_fold(__u32 sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (__u16)~sum;
-}
 
 void xf_encap_udp4(__u8 *d, __u32 inner, const struct xf_udp4_encap *e)
 {
@@ -719,14 +702,14 @@ void xf_encap_udp4(__u8 *d, __u32 inner, const struct xf_udp4_encap *e)
 
 	memcpy(eth.h_dest, e->dst_mac, ETH_ALEN);
 	memcpy(eth.h_source, e->src_mac, ETH_ALEN);
-	ip.check = htons(csum_fold(csum_add(0, &ip, sizeof(ip))));
+	ip.check = htons(xf_csum_fold(xf_csum_add(0, &ip, sizeof(ip))));
 	if (XF_OPT(e, udp_csum, false)) {
 		/* Pseudo-header, UDP header, then the inner frame where it lies. */
-		__u32 sum = csum_add(0, &ip.saddr, 8) + IPPROTO_UDP + ulen;
+		__u32 sum = xf_csum_add(0, &ip.saddr, 8) + IPPROTO_UDP + ulen;
 
-		sum = csum_add(sum, &udp, sizeof(udp));
-		sum = csum_add(sum, d + XF_UDP4_ENCAP_LEN, inner);
-		udp.check = htons(csum_fold(sum));
+		sum = xf_csum_add(sum, &udp, sizeof(udp));
+		sum = xf_csum_add(sum, d + XF_UDP4_ENCAP_LEN, inner);
+		udp.check = htons(xf_csum_fold(sum));
 		if (!udp.check)
 			udp.check = 0xffff;	/* 0 would mean "no checksum" */
 	}
