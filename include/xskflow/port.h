@@ -61,6 +61,23 @@ static inline unsigned int xf_pkt__segs(const struct xf_pkt *pkts, unsigned int 
 	return 0;
 }
 
+/* xf_pkt__gather - copy the packet of @nsegs segments at @pkts into @buf, at most @cap
+ * bytes (what is past them is left out: compare with xf_pkt__len). Returns the bytes
+ * copied. */
+static inline __u32 xf_pkt__gather(void *buf, __u32 cap, const struct xf_pkt *pkts,
+				   unsigned int nsegs)
+{
+	__u32 off = 0;
+
+	for (unsigned int i = 0; i < nsegs && off < cap; i++) {
+		__u32 l = pkts[i].len < cap - off ? pkts[i].len : cap - off;
+
+		memcpy((__u8 *)buf + off, pkts[i].data, l);
+		off += l;
+	}
+	return off;
+}
+
 /* xf_pkt__len - total bytes of a packet of @nsegs segments. */
 static inline __u32 xf_pkt__len(const struct xf_pkt *pkts, unsigned int nsegs)
 {

@@ -734,10 +734,11 @@ static void check_rx_chain(struct cport *cp, const struct xf_pkt *p, unsigned in
 			     "a received buffer starts", cp->who, i, nsegs,
 			     (unsigned long long)p[i].addr, (unsigned long long)off, p[i].len);
 	}
-	len = pat_gather(whole, sizeof(whole), p, nsegs);
-	if (!len)
+	len = xf_pkt__len(p, nsegs);
+	if (len > sizeof(whole))
 		fail("%s: a chain of %u segments is longer than %u bytes", cp->who, nsegs,
 		     CF_MAX_JUMBO);
+	xf_pkt__gather(whole, sizeof(whole), p, nsegs);
 	stream_check(&cp->st, whole, len);
 	cp->chains++;
 }

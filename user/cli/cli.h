@@ -117,10 +117,6 @@ struct verify {
 	size_t seen_bits;
 };
 void verify_packet(struct verify *v, const uint8_t *frame, unsigned int len);
-/* Copy the @nsegs segments of a multi-buffer packet into @buf (at most @cap bytes).
- * Returns the packet's length, or 0 when it does not fit. */
-unsigned int pat_gather(uint8_t *buf, unsigned int cap, const struct xf_pkt *segs,
-			unsigned int nsegs);
 /* Largest frame the test tools send or receive with multi-buffer (MTU 9000 + Ethernet). */
 #define PAT_MAX_JUMBO 9014
 /* Compute 'missing' against @expected_total (0: up to the highest sequence seen). */

@@ -195,17 +195,3 @@ void verify_free(struct verify *v)
 	free(v->seen);
 	v->seen = NULL;
 }
-
-unsigned int pat_gather(uint8_t *buf, unsigned int cap, const struct xf_pkt *segs,
-			unsigned int nsegs)
-{
-	unsigned int len = 0;
-
-	for (unsigned int i = 0; i < nsegs; i++) {
-		if (segs[i].len > cap - len)
-			return 0;
-		memcpy(buf + len, segs[i].data, segs[i].len);
-		len += segs[i].len;
-	}
-	return len;
-}

@@ -130,7 +130,8 @@ static unsigned int take_burst(const struct recv_opts *o, struct verify *vf,
 			t->chained++;
 		if (o->verify && segs == 1)
 			verify_packet(vf, pkts[i].data, len);
-		else if (o->verify && pat_gather(whole, sizeof(whole), pkts + i, segs))
+		else if (o->verify && len <= sizeof(whole) &&
+			 xf_pkt__gather(whole, sizeof(whole), pkts + i, segs))
 			verify_packet(vf, whole, len);
 		else if (o->verify)
 			vf->bad++;	/* longer than any test frame */

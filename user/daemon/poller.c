@@ -170,15 +170,6 @@ static int lookup(const struct dispatch *d, const struct burst *b, unsigned int 
 	return -1;
 }
 
-/* Copy packet @j into @buf (room for XF_PKT_MAX_SEGS frames). */
-static void gather(const struct burst *b, unsigned int j, __u8 *buf)
-{
-	const struct xf_pkt *pk = &b->pkts[b->first[j]];
-
-	for (unsigned int s = 0, off = 0; s < b->nsegs[j]; off += pk[s].len, s++)
-		memcpy(buf + off, pk[s].data, pk[s].len);
-}
-
 static void process(struct rt_port *p, const struct dispatch *cur, const struct dispatch *alt,
 		    struct xf_pkt *pkts, unsigned int n)
 {
@@ -204,8 +195,9 @@ static void process(struct rt_port *p, const struct dispatch *cur, const struct 
 		const struct dispatch *d = cur;
 		int r;
 
+		/* The library hands out at most XF_PKT_MAX_SEGS frames: scratch holds them. */
 		if (b.nsegs[j] > 1)
-			gather(&b, j, p->scratch);
+			xf_pkt__gather(p->scratch, p->scratch_len, &b.pkts[b.first[j]], b.nsegs[j]);
 		r = lookup(cur, &b, j, p->scratch, p->queue);
 		/* Steered by the rule set before a reload, read after it. */
 		if (r < 0 && alt) {

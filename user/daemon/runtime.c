@@ -210,7 +210,8 @@ static struct rt_port *port_start(struct rt_iface *ifc, __u32 q, struct dispatch
 		goto err;
 	/* Chains are classified on a gathered copy (see lookup() in poller.c). */
 	if (c->multi_buffer) {
-		p->scratch = malloc((size_t)XF_PKT_MAX_SEGS * c->frame_size);
+		p->scratch_len = XF_PKT_MAX_SEGS * c->frame_size;
+		p->scratch = malloc(p->scratch_len);
 		if (!p->scratch) {
 			add_err(errs, "interface '%s' queue %u: out of memory", c->name, q);
 			goto err;

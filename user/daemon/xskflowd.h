@@ -127,6 +127,7 @@ struct rt_port {
 	atomic_ullong rx_empty;		/* passes that found the RX ring empty */
 	atomic_uint fc_free, fc_fill, fc_app, fc_tx;
 	__u8 *scratch;			/* multi_buffer: a chain gathered for the classifier */
+	__u32 scratch_len;
 };
 
 struct rt_iface {
