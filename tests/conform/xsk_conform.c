@@ -1144,6 +1144,37 @@ static uint32_t frames_in_tx(struct xf_port *p)
 	return fc.tx;
 }
 
+/* Queue all @n packets on @p (forwarded or pushed frames), reaping completions into
+ * *@completed while the TX ring is full. */
+static void tx_queue_all(struct xf_port *p, const struct xf_pkt *pk, unsigned int n,
+			 uint64_t *completed)
+{
+	unsigned int done = xf_port__tx(p, pk, n);
+
+	for (double t_end = now() + 2; done < n;) {
+		*completed += xf_port__complete(p);
+		done += xf_port__tx(p, pk + done, n - done);
+		if (now() > t_end)
+			fail("TX ring stuck");
+		xf_port__poll(p, true, 1);
+	}
+}
+
+/* Until every frame queued on @p has completed by @end; then @sent completions in all. */
+static void tx_settle(struct xf_port *p, uint64_t sent, uint64_t *completed, double end,
+		      const char *what)
+{
+	while (frames_in_tx(p)) {
+		*completed += xf_port__complete(p);
+		if (now() > end)
+			fail("%u %s frames not completed", frames_in_tx(p), what);
+		xf_port__poll(p, true, 1);
+	}
+	if (*completed != sent)
+		fail("%lu completions for %lu frames %s", (unsigned long)*completed,
+		     (unsigned long)sent, what);
+}
+
 /* Until every frame sent has completed. */
 static void tx_drain(struct txgen *t)
 {
@@ -1543,7 +1574,7 @@ static int case_headroom(void)
 	end = deadline();
 	while (fwd < o.count) {
 		struct xf_pkt pk[CF_BURST];
-		unsigned int n = xf_port__rx(rxp, pk, CF_BURST), done;
+		unsigned int n = xf_port__rx(rxp, pk, CF_BURST);
 
 		for (unsigned int i = 0; i < n; i++) {
 			struct xf_pkt orig = pk[i];
@@ -1572,19 +1603,8 @@ static int case_headroom(void)
 			memcpy(d, o.peer_mac, 6);
 			memcpy(d + 6, own_mac, 6);
 		}
-		done = xf_port__tx(txp, pk, n);
-		if (done != n) {
-			/* Ring full: keep what did not fit until the kernel catches up. */
-			double t_end = now() + 2;
-
-			while (done < n) {
-				completed += xf_port__complete(txp);
-				done += xf_port__tx(txp, pk + done, n - done);
-				if (now() > t_end)
-					fail("TX ring stuck");
-				xf_port__poll(txp, true, 1);
-			}
-		}
+		/* Ring full: keep what did not fit until the kernel catches up. */
+		tx_queue_all(txp, pk, n, &completed);
 		fwd += n;
 		completed += xf_port__complete(txp);
 		if (now() > end)
@@ -1593,15 +1613,7 @@ static int case_headroom(void)
 		if (!n)
 			xf_port__poll(rxp, false, 10);
 	}
-	while (frames_in_tx(txp)) {
-		completed += xf_port__complete(txp);
-		if (now() > end)
-			fail("%u forwarded frames not completed", frames_in_tx(txp));
-		xf_port__poll(txp, true, 1);
-	}
-	if (completed != fwd)
-		fail("%lu completions for %lu frames forwarded", (unsigned long)completed,
-		     (unsigned long)fwd);
+	tx_settle(txp, fwd, &completed, end, "forwarded");
 	rx_quiet(&cp, 1, 0.05);
 	stats_expect(rxp, "rx", STATS(0));
 	stats_expect(txp, "tx", STATS([ST_TX_EMPTY] = ST_ANY));
@@ -1682,15 +1694,7 @@ static int case_forward(void)
 		if (!n)
 			xf_port__poll(rxp, false, 10);
 	}
-	while (frames_in_tx(txp)) {
-		completed += xf_port__complete(txp);
-		if (now() > end)
-			fail("%u forwarded frames not completed", frames_in_tx(txp));
-		xf_port__poll(txp, true, 1);
-	}
-	if (completed != fwd)
-		fail("%lu completions for %lu frames forwarded", (unsigned long)completed,
-		     (unsigned long)fwd);
+	tx_settle(txp, fwd, &completed, end, "forwarded");
 	rx_quiet(&cp, 1, 0.05);
 	stats_expect(rxp, "rx", STATS(0));
 	stats_expect(txp, "tx", STATS([ST_TX_EMPTY] = ST_ANY));
@@ -2607,7 +2611,7 @@ static int case_encap(void)
 	end = deadline();
 	while (fwd < o.count) {
 		struct xf_pkt pk[CF_BURST];
-		unsigned int n = xf_port__rx(rxp, pk, CF_BURST), done;
+		unsigned int n = xf_port__rx(rxp, pk, CF_BURST);
 
 		for (unsigned int i = 0; i < n; i++) {
 			struct xf_pkt orig = pk[i];
@@ -2626,14 +2630,7 @@ static int case_encap(void)
 				     (unsigned long long)orig.addr, (unsigned long long)pk[i].addr,
 				     orig.len, pk[i].len);
 		}
-		done = xf_port__tx(txp, pk, n);
-		for (double t_end = now() + 2; done < n;) {
-			completed += xf_port__complete(txp);
-			done += xf_port__tx(txp, pk + done, n - done);
-			if (now() > t_end)
-				fail("TX ring stuck");
-			xf_port__poll(txp, true, 1);
-		}
+		tx_queue_all(txp, pk, n, &completed);
 		fwd += n;
 		completed += xf_port__complete(txp);
 		if (now() > end)
@@ -2642,15 +2639,7 @@ static int case_encap(void)
 		if (!n)
 			xf_port__poll(rxp, false, 10);
 	}
-	while (frames_in_tx(txp)) {
-		completed += xf_port__complete(txp);
-		if (now() > end)
-			fail("%u encapsulated frames not completed", frames_in_tx(txp));
-		xf_port__poll(txp, true, 1);
-	}
-	if (completed != fwd)
-		fail("%lu completions for %lu frames sent", (unsigned long)completed,
-		     (unsigned long)fwd);
+	tx_settle(txp, fwd, &completed, end, "encapsulated");
 	rx_quiet(&cp, 1, 0.05);
 	stats_expect(rxp, "rx", STATS(0));
 	stats_expect(txp, "tx", STATS([ST_TX_EMPTY] = ST_ANY));
