@@ -50,8 +50,7 @@ struct bench_opts {
 	long cpu;
 	double seconds, interval, idle_exit;
 	unsigned long count, size, timeout_ms;
-	struct flow flow;
-	bool have_src_mac;
+	struct flow_args fa;
 	const char *hist;
 };
 
@@ -127,8 +126,7 @@ static int parse_mode(const char *s, enum bench_mode *m)
 static int parse_bench(int argc, char **argv, struct bench_opts *o)
 {
 	bool wait_set = false;
-	enum { O_JSON = 256, O_WAIT, O_CPU, O_DMAC, O_SMAC, O_SIP, O_DIP, O_SPORT, O_DPORT,
-	       O_INTERVAL, O_IDLE, O_HIST, O_TMO };
+	enum { O_JSON = 256, O_WAIT, O_CPU, O_INTERVAL, O_IDLE, O_HIST, O_TMO };
 	static const struct option lopts[] = {
 		{ "rule", required_argument, NULL, 'r' },
 		{ "time", required_argument, NULL, 't' },
@@ -138,12 +136,7 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 		{ "json", no_argument, NULL, O_JSON },
 		{ "wait", required_argument, NULL, O_WAIT },
 		{ "cpu", required_argument, NULL, O_CPU },
-		{ "dst-mac", required_argument, NULL, O_DMAC },
-		{ "src-mac", required_argument, NULL, O_SMAC },
-		{ "src-ip", required_argument, NULL, O_SIP },
-		{ "dst-ip", required_argument, NULL, O_DIP },
-		{ "src-port", required_argument, NULL, O_SPORT },
-		{ "dst-port", required_argument, NULL, O_DPORT },
+		CLI_FLOW_LOPTS,
 		{ "interval", required_argument, NULL, O_INTERVAL },
 		{ "idle-exit", required_argument, NULL, O_IDLE },
 		{ "hist", required_argument, NULL, O_HIST },
@@ -153,7 +146,8 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 		{}
 	};
 	struct port_settings *ps = &o->port;
-	int c, v = 0, sfam = AF_INET, dfam = AF_INET;
+	struct flow_args *fa = &o->fa;
+	int c, v = 0, r;
 	unsigned long n;
 
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -179,12 +173,19 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 	o->interval = 1;
 	o->size = 64;
 	o->timeout_ms = 200;
-	memset(o->flow.dst_mac, 0xff, 6);
-	inet_pton(AF_INET, "198.18.0.1", &o->flow.src);
-	inet_pton(AF_INET, "198.18.0.2", &o->flow.dst);
-	o->flow.sport = 10000;
-	o->flow.dport = 4242;
+	memset(fa->flow.dst_mac, 0xff, 6);
+	inet_pton(AF_INET, "198.18.0.1", &fa->flow.src);
+	inet_pton(AF_INET, "198.18.0.2", &fa->flow.dst);
+	fa->flow.sport = 10000;
+	fa->flow.dport = 4242;
+	fa->sfam = fa->dfam = AF_INET;
 	while ((c = portopts_getopt(ps, argc, argv, "i:q:r:t:n:b:s:vh", lopts)) != -1) {
+		r = flow_opt(c, optarg, fa);
+		if (r <= 0) {
+			if (r < 0)
+				return -1;
+			continue;
+		}
 		switch (c) {
 		case 'r':
 			if (o->nrules == BENCH_MAX_RULES) {
@@ -225,32 +226,6 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 			if (cli_uint("--cpu", optarg, 0, CPU_SETSIZE - 1, &n))
 				return -1;
 			o->cpu = (long)n;
-			break;
-		case O_DMAC:
-			if (cli_parse_mac("--dst-mac", optarg, o->flow.dst_mac))
-				return -1;
-			break;
-		case O_SMAC:
-			if (cli_parse_mac("--src-mac", optarg, o->flow.src_mac))
-				return -1;
-			o->have_src_mac = true;
-			break;
-		case O_SIP:
-			if (cli_parse_ip("--src-ip", optarg, &sfam, &o->flow.src))
-				return -1;
-			break;
-		case O_DIP:
-			if (cli_parse_ip("--dst-ip", optarg, &dfam, &o->flow.dst))
-				return -1;
-			break;
-		case O_SPORT:
-		case O_DPORT:
-			if (cli_uint(c == O_SPORT ? "--src-port" : "--dst-port", optarg, 1, 65535, &n))
-				return -1;
-			if (c == O_SPORT)
-				o->flow.sport = (uint16_t)n;
-			else
-				o->flow.dport = (uint16_t)n;
 			break;
 		case O_INTERVAL:
 			if (parse_seconds("--interval", optarg, 0, &o->interval))
@@ -300,14 +275,14 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 		cli_err("bench: -i IFACE is required");
 		return -1;
 	}
-	if (sfam != dfam) {
+	if (fa->sfam != fa->dfam) {
 		cli_err("bench: --src-ip and --dst-ip are not the same address family");
 		return -1;
 	}
-	o->flow.family = sfam;
-	if (o->size < pat_min_frame(sfam) || o->size > o->port.frame_size - 256) {
+	fa->flow.family = fa->sfam;
+	if (o->size < pat_min_frame(fa->sfam) || o->size > o->port.frame_size - 256) {
 		cli_err("--size: %lu bytes is outside %u-%lu for %s frames of %lu bytes", o->size,
-			pat_min_frame(sfam), o->port.frame_size - 256, sfam == AF_INET6 ? "IPv6" : "IPv4",
+			pat_min_frame(fa->sfam), o->port.frame_size - 256, fa->sfam == AF_INET6 ? "IPv6" : "IPv4",
 			o->port.frame_size);
 		return -1;
 	}
@@ -542,7 +517,7 @@ static void prebuild_frames(struct bench *b)
 	__u32 fs = xf_umem__frame_size(b->umem), hr = xf_umem__headroom(b->umem);
 
 	for (__u32 i = 0; i < xf_umem__frame_count(b->umem); i++)
-		pat_build(area + (size_t)i * fs + hr, (unsigned int)b->o->size, &b->o->flow, 0);
+		pat_build(area + (size_t)i * fs + hr, (unsigned int)b->o->size, &b->o->fa.flow, 0);
 }
 
 static void run_txonly(struct bench *b)
@@ -635,7 +610,7 @@ static void run_l2fwd(struct bench *b)
 /* Our own frames come back with the sequence number where we put it. */
 static bool pong_seq(const struct bench *b, const struct xf_pkt *p, uint32_t *seq)
 {
-	unsigned int off = b->o->flow.family == AF_INET6 ? 14 + 40 + 8 : 14 + 20 + 8;
+	unsigned int off = b->o->fa.flow.family == AF_INET6 ? 14 + 40 + 8 : 14 + 20 + 8;
 	const uint8_t *d = p->data;
 	uint32_t s;
 
@@ -663,7 +638,7 @@ static void run_latency(struct bench *b)
 			check(b, cli_now());
 			continue;
 		}
-		pat_build(pkts[0].data, (unsigned int)o->size, &o->flow, seq);
+		pat_build(pkts[0].data, (unsigned int)o->size, &o->fa.flow, seq);
 		pkts[0].len = (__u32)o->size;
 		t0 = now_ns();
 		if (xf_port__tx(b->port, pkts, 1) != 1) {
@@ -903,7 +878,7 @@ int cmd_bench(int argc, char **argv)
 
 	if (parse_bench(argc, argv, &o))
 		return 1;
-	if (!o.have_src_mac && cli_iface_mac(o.port.ifname, o.flow.src_mac)) {
+	if (!o.fa.src_mac && cli_iface_mac(o.port.ifname, o.fa.flow.src_mac)) {
 		cli_err("interface '%s' not found or has no MAC address; check 'ip link'",
 			o.port.ifname);
 		return 1;

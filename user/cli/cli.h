@@ -103,6 +103,29 @@ struct flow {
 	uint16_t sport, dport;
 };
 
+/* The test-flow options of send and bench: --dst-mac, --src-mac, --src-ip, --dst-ip,
+ * --src-port, --dst-port. Put CLI_FLOW_LOPTS in the long options and hand every option
+ * to flow_opt() first. */
+enum { FLOW_O_DMAC = 0x2000, FLOW_O_SMAC, FLOW_O_SIP, FLOW_O_DIP, FLOW_O_SPORT, FLOW_O_DPORT };
+#define CLI_FLOW_LOPTS							\
+	{ "dst-mac", required_argument, NULL, FLOW_O_DMAC },		\
+	{ "src-mac", required_argument, NULL, FLOW_O_SMAC },		\
+	{ "src-ip", required_argument, NULL, FLOW_O_SIP },		\
+	{ "dst-ip", required_argument, NULL, FLOW_O_DIP },		\
+	{ "src-port", required_argument, NULL, FLOW_O_SPORT },		\
+	{ "dst-port", required_argument, NULL, FLOW_O_DPORT }
+
+struct flow_args {
+	struct flow flow;
+	bool dst_mac, src_mac, sport, dport;	/* given */
+	const char *src_ip, *dst_ip;		/* as given; NULL: not given */
+	int sfam, dfam;				/* their families */
+};
+
+/* flow_opt - take option @c with @arg into @a. Returns 1 when @c is not a flow option, 0
+ * when taken, -1 on a bad value (reported in one line). */
+int flow_opt(int c, const char *arg, struct flow_args *a);
+
 /* Smallest frame that carries the pattern header for this family. */
 unsigned int pat_min_frame(int family);
 /* Write one Ethernet/IP/UDP frame of exactly @len bytes with valid checksums. */

@@ -143,6 +143,39 @@ int cli_parse_ip(const char *opt, const char *s, int *family, struct in6_addr *a
 	return 0;
 }
 
+int flow_opt(int c, const char *arg, struct flow_args *a)
+{
+	unsigned long port;
+
+	switch (c) {
+	case FLOW_O_DMAC:
+		a->dst_mac = true;
+		return cli_parse_mac("--dst-mac", arg, a->flow.dst_mac);
+	case FLOW_O_SMAC:
+		a->src_mac = true;
+		return cli_parse_mac("--src-mac", arg, a->flow.src_mac);
+	case FLOW_O_SIP:
+		a->src_ip = arg;
+		return cli_parse_ip("--src-ip", arg, &a->sfam, &a->flow.src);
+	case FLOW_O_DIP:
+		a->dst_ip = arg;
+		return cli_parse_ip("--dst-ip", arg, &a->dfam, &a->flow.dst);
+	case FLOW_O_SPORT:
+	case FLOW_O_DPORT:
+		if (cli_uint(c == FLOW_O_SPORT ? "--src-port" : "--dst-port", arg, 1, 65535, &port))
+			return -1;
+		if (c == FLOW_O_SPORT) {
+			a->flow.sport = (uint16_t)port;
+			a->sport = true;
+		} else {
+			a->flow.dport = (uint16_t)port;
+			a->dport = true;
+		}
+		return 0;
+	}
+	return 1;
+}
+
 double cli_now(void)
 {
 	struct timespec ts;

@@ -22,9 +22,7 @@
 
 struct send_opts {
 	struct port_settings port;
-	struct flow flow;
-	bool have_dst_mac, have_src_mac, have_sport;
-	const char *src_ip, *dst_ip;
+	struct flow_args fa;
 	unsigned long count, size_min, size_max, rate, seed, first_seq;
 	bool json;
 };
@@ -66,17 +64,11 @@ static int parse_size(const char *s, unsigned long *lo, unsigned long *hi)
 
 static int parse_send(int argc, char **argv, struct send_opts *o)
 {
-	enum { O_DMAC = 256, O_SMAC, O_SIP, O_DIP, O_SPORT, O_DPORT, O_RATE, O_SEED, O_JSON,
-	       O_FIRST };
+	enum { O_RATE = 256, O_SEED, O_JSON, O_FIRST };
 	static const struct option lopts[] = {
 		{ "count", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 's' },
-		{ "dst-mac", required_argument, NULL, O_DMAC },
-		{ "src-mac", required_argument, NULL, O_SMAC },
-		{ "src-ip", required_argument, NULL, O_SIP },
-		{ "dst-ip", required_argument, NULL, O_DIP },
-		{ "src-port", required_argument, NULL, O_SPORT },
-		{ "dst-port", required_argument, NULL, O_DPORT },
+		CLI_FLOW_LOPTS,
 		{ "rate", required_argument, NULL, O_RATE },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "first-seq", required_argument, NULL, O_FIRST },
@@ -85,9 +77,8 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
-	int c, v = 0, sfam = 0, dfam = 0;
-	unsigned long port;
-	bool have_dport = false;
+	struct flow_args *fa = &o->fa;
+	int c, v = 0, r;
 	unsigned int min;
 	struct port_settings *ps = &o->port;
 
@@ -96,6 +87,12 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 	o->size_min = o->size_max = 64;
 	o->seed = 1;
 	while ((c = portopts_getopt(ps, argc, argv, "i:q:n:s:vh", lopts)) != -1) {
+		r = flow_opt(c, optarg, fa);
+		if (r <= 0) {
+			if (r < 0)
+				return -1;
+			continue;
+		}
 		switch (c) {
 		case 'n':
 			if (cli_uint("--count", optarg, 1, ~0u, &o->count))
@@ -104,38 +101,6 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 		case 's':
 			if (parse_size(optarg, &o->size_min, &o->size_max))
 				return -1;
-			break;
-		case O_DMAC:
-			if (cli_parse_mac("--dst-mac", optarg, o->flow.dst_mac))
-				return -1;
-			o->have_dst_mac = true;
-			break;
-		case O_SMAC:
-			if (cli_parse_mac("--src-mac", optarg, o->flow.src_mac))
-				return -1;
-			o->have_src_mac = true;
-			break;
-		case O_SIP:
-			if (cli_parse_ip("--src-ip", optarg, &sfam, &o->flow.src))
-				return -1;
-			o->src_ip = optarg;
-			break;
-		case O_DIP:
-			if (cli_parse_ip("--dst-ip", optarg, &dfam, &o->flow.dst))
-				return -1;
-			o->dst_ip = optarg;
-			break;
-		case O_SPORT:
-			if (cli_uint("--src-port", optarg, 1, 65535, &port))
-				return -1;
-			o->flow.sport = (uint16_t)port;
-			o->have_sport = true;
-			break;
-		case O_DPORT:
-			if (cli_uint("--dst-port", optarg, 1, 65535, &port))
-				return -1;
-			o->flow.dport = (uint16_t)port;
-			have_dport = true;
 			break;
 		case O_RATE:
 			if (cli_uint("--rate", optarg, 1, 100000000, &o->rate))
@@ -161,23 +126,23 @@ static int parse_send(int argc, char **argv, struct send_opts *o)
 		cli_err("send: unexpected argument '%s'", argv[optind]);
 		return -1;
 	}
-	if (!ps->ifname || !o->have_dst_mac || !o->src_ip || !o->dst_ip || !have_dport) {
+	if (!ps->ifname || !fa->dst_mac || !fa->src_ip || !fa->dst_ip || !fa->dport) {
 		cli_err("send: -i, --dst-mac, --src-ip, --dst-ip and --dst-port are required");
 		send_usage(stderr);
 		return -1;
 	}
-	if (sfam != dfam) {
+	if (fa->sfam != fa->dfam) {
 		cli_err("send: --src-ip %s and --dst-ip %s are not the same address family",
-			o->src_ip, o->dst_ip);
+			fa->src_ip, fa->dst_ip);
 		return -1;
 	}
-	o->flow.family = sfam;
-	if (!o->have_sport)
-		o->flow.sport = 10000;
-	min = pat_min_frame(sfam);
+	fa->flow.family = fa->sfam;
+	if (!fa->sport)
+		fa->flow.sport = 10000;
+	min = pat_min_frame(fa->sfam);
 	if (o->size_min < min) {
 		cli_err("--size: %lu bytes is too small for an %s test frame; use at least %u",
-			o->size_min, sfam == AF_INET6 ? "IPv6" : "IPv4", min);
+			o->size_min, fa->sfam == AF_INET6 ? "IPv6" : "IPv4", min);
 		return -1;
 	}
 	if (o->size_max > (o->port.multi_buffer ? PAT_MAX_JUMBO : SEND_MAX_SINGLE)) {
@@ -280,7 +245,7 @@ static unsigned int build_burst(struct xf_port *port, struct xf_pkt *pkts, unsig
 		for (unsigned int i = 0; i < n; i++) {
 			pkts[i].len = pkt_len(o, rng);
 			pkts[i].options = 0;
-			pat_build(pkts[i].data, pkts[i].len, &o->flow,
+			pat_build(pkts[i].data, pkts[i].len, &o->fa.flow,
 				  (uint32_t)(o->first_seq + sent + i));
 		}
 		*npkts = n;
@@ -289,7 +254,7 @@ static unsigned int build_burst(struct xf_port *port, struct xf_pkt *pkts, unsig
 	for (; *npkts < want; (*npkts)++) {
 		uint32_t r = *rng;
 
-		k = build_chain(port, pkts + n, pkt_len(o, &r), &o->flow,
+		k = build_chain(port, pkts + n, pkt_len(o, &r), &o->fa.flow,
 				(uint32_t)(o->first_seq + sent + *npkts));
 		if (!k)
 			break;
@@ -315,7 +280,7 @@ int cmd_send(int argc, char **argv)
 	if (parse_send(argc, argv, &o))
 		return 1;
 	rng = rng_before = (uint32_t)o.seed;
-	if (!o.have_src_mac && cli_iface_mac(o.port.ifname, o.flow.src_mac)) {
+	if (!o.fa.src_mac && cli_iface_mac(o.port.ifname, o.fa.flow.src_mac)) {
 		cli_err("interface '%s' not found or has no MAC address; check 'ip link' or give "
 			"--src-mac", o.port.ifname);
 		return 1;
