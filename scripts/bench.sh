@@ -143,7 +143,9 @@ rig_up() {
 }
 
 # Pin the NAPI threads: a's with the DUT, b's with the generator. Done again after every
-# XDP attach, as LAB.md says.
+# XDP attach, as LAB.md says. The priority is set once per thread, when it is first seen
+# (before any tool runs): a tool that changes it while it runs (xskflow --napi-yield)
+# keeps its change, and puts it back itself.
 rig_pin() {
 	local f comm pid
 
@@ -156,6 +158,8 @@ rig_pin() {
 		"napi/$IF_B-"*) taskset -pc "$GEN_CPU" "$pid" >/dev/null ;;
 		*) continue ;;
 		esac
+		grep -qx "$pid" "$TMP/napi.seen" 2>/dev/null && [ "${RIG_RT:-0}" = 0 ] && continue
+		echo "$pid" >>"$TMP/napi.seen"
 		renice -n "$NICE" -p "$pid" >/dev/null
 		if [ "${RIG_RT:-0}" = 1 ] && [ "$RT_PRIO" != 0 ]; then
 			chrt -f -p "$RT_PRIO" "$pid"
@@ -329,7 +333,7 @@ rx_point() {
 	local mode=$1 tool=$2 size=$3 rep=$4 b0 b1 got cpu=null extra=null
 
 	case $tool in
-	xskflow) dut_start run "$mode" -i "$IF_A" || return 1 ;;
+	xskflow) dut_start run "$mode" -i "$IF_A" --napi-yield || return 1 ;;
 	testpmd) tp_cmd start ;;
 	afpacket) afp_start || return 1 ;;
 	esac

@@ -27,6 +27,14 @@ struct xf_port_opts {
 	bool multi_buffer;	/* XDP_USE_SG: packets larger than a frame arrive and leave as
 				 * chains of frames (xf_pkt.options); without it the kernel
 				 * drops them and counts them in rx_dropped */
+	bool napi_yield;	/* co-scheduling for a poller that shares its CPU with the
+				 * queue's NAPI thread and sleeps (poll()) when idle: the NAPI
+				 * thread is lowered to nice 19 while the port exists, so it
+				 * runs only while the poller sleeps and receive work is never
+				 * spent on packets the poller cannot take. Needs threaded NAPI
+				 * (otherwise nothing to do), CAP_SYS_NICE and Linux 6.8+. Do
+				 * not use with a poller that spins: the NAPI thread would
+				 * starve. See xf_port__napi_thread(). */
 	size_t : 0;
 };
 
@@ -207,6 +215,8 @@ XF_API int xf_port__fd(const struct xf_port *port);
 XF_API bool xf_port__need_wakeup(const struct xf_port *port);
 /* Whether the socket was bound with XDP_USE_SG (multi-buffer). */
 XF_API bool xf_port__multi_buffer(const struct xf_port *port);
+/* The NAPI thread lowered for this port by napi_yield (its pid), or 0. */
+XF_API int xf_port__napi_thread(const struct xf_port *port);
 /* Received packets dropped whole for having more than XF_PKT_MAX_SEGS frames. */
 XF_API __u64 xf_port__rx_chains_dropped(const struct xf_port *port);
 

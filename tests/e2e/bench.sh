@@ -117,3 +117,100 @@ test_bench_bad_input() {
 	expect_match "missing -i" "$out" "-i IFACE is required"
 	no_xdp "$NS_A" "$IF_A"
 }
+
+# napi_thread: the pid of a's NAPI kernel thread (threaded NAPI on, GRO on so veth has one).
+napi_thread() {
+	in_a ethtool -K "$IF_A" gro on >/dev/null
+	in_a sh -c "echo 1 >/sys/class/net/$IF_A/threaded"
+	local i pid
+	for ((i = 0; i < 50; i++)); do
+		pid=$(pgrep -x "napi/$IF_A-[0-9]*" | head -n 1)
+		[ -n "$pid" ] && break
+		sleep 0.1
+	done
+	[ -n "$pid" ] || fail "no NAPI thread for $IF_A after 'threaded' was set"
+	echo "$pid"
+}
+
+nice_of() { ps -o ni= -p "$1" | tr -d ' '; }
+
+# --napi-yield: the NAPI thread on the poller's CPU runs at nice 19 while the bench runs, every
+# packet still arrives, and the thread gets its own priority back; left alone on another CPU,
+# refused under SCHED_FIFO, without CAP_SYS_NICE, or with a spinning poller; a no-op without
+# threaded NAPI.
+test_bench_napi_yield() {
+	[ "$(nproc)" -ge 2 ] || fail "this test needs 2 CPUs (the NAPI thread on one, then apart)"
+	lab_up
+	local napi out
+	napi=$(napi_thread)
+	taskset -pc 1 "$napi" >/dev/null
+	renice -n 5 -p "$napi" >/dev/null
+
+	bench_bg y a rxdrop -i "$IF_A" --cpu 1 --napi-yield -t 30 --idle-exit 0.5 -v
+	expect "NAPI thread nice while the bench runs" "$(nice_of "$napi")" 19
+	expect_match "says what it did" "$(cat "$T_DIR/y.err")" \
+		"NAPI thread pid $napi lowered from nice 5 to 19"
+	send_for 1
+	wait "$BENCH_PID" || fail "bench rxdrop --napi-yield failed: $(cat "$T_DIR/y.err")"
+	expect "every packet with the NAPI thread yielding" "$(jget "$T_DIR/y.json" .packets)" 20000
+	expect "napi_yield in the summary" "$(jget "$T_DIR/y.json" .napi_yield)" "$napi"
+	expect "NAPI thread nice after the bench" "$(nice_of "$napi")" 5
+	expect "frames home" "$(jget "$T_DIR/y.json" .frames_home)" true
+
+	# On another CPU: nothing to yield.
+	taskset -pc 0 "$napi" >/dev/null
+	in_a "$XF" bench rxdrop -i "$IF_A" --cpu 1 --napi-yield -t 0.3 -v --interval 0 --json \
+		>"$T_DIR/apart.json" 2>"$T_DIR/apart.err" || fail "bench failed: $(cat "$T_DIR/apart.err")"
+	expect "napi_yield when apart" "$(jget "$T_DIR/apart.json" .napi_yield)" null
+	expect_match "apart" "$(cat "$T_DIR/apart.err")" "NAPI thread pid $napi runs on other CPUs"
+	expect "NAPI thread nice untouched when apart" "$(nice_of "$napi")" 5
+
+	# A real-time NAPI thread is not ours to reorder.
+	taskset -pc 1 "$napi" >/dev/null
+	chrt -f -p 10 "$napi"
+	out=$(in_a "$XF" bench rxdrop -i "$IF_A" --cpu 1 --napi-yield -t 0.3 2>&1) &&
+		fail "--napi-yield with a SCHED_FIFO NAPI thread succeeded"
+	chrt -o -p 0 "$napi"
+	expect "one line" "$(wc -l <<<"$out")" 1
+	expect_match "SCHED_FIFO refused" "$out" \
+		"NAPI thread pid $napi runs under SCHED_FIFO; NAPI yielding works on SCHED_OTHER threads"
+	no_xdp "$NS_A" "$IF_A"
+
+	# Without CAP_SYS_NICE it could lower the thread but never put it back: refused.
+	renice -n -5 -p "$napi" >/dev/null
+	out=$(setpriv --bounding-set -sys_nice --inh-caps -sys_nice \
+		scripts/lab.sh exec "$LAB_ID" a "$XF" bench rxdrop -i "$IF_A" --cpu 1 --napi-yield \
+		-t 0.3 2>&1) && fail "--napi-yield without CAP_SYS_NICE succeeded"
+	expect_match "CAP_SYS_NICE" "$out" "needs CAP_SYS_NICE to put the NAPI thread \\(pid $napi\\) back to nice -5"
+	expect "NAPI thread nice untouched without CAP_SYS_NICE" "$(nice_of "$napi")" -5
+	no_xdp "$NS_A" "$IF_A"
+
+	out=$(in_a "$XF" bench l2fwd -i "$IF_A" --napi-yield --wait spin 2>&1) &&
+		fail "--napi-yield with --wait spin accepted"
+	expect_match "spin refused" "$out" "--napi-yield needs --wait poll"
+
+	# Threaded NAPI off: NAPI runs in softirq context, there is no thread to lower.
+	in_a sh -c "echo 0 >/sys/class/net/$IF_A/threaded"
+	in_a "$XF" bench rxdrop -i "$IF_A" --cpu 1 --napi-yield -t 0.3 -v --interval 0 --json \
+		>"$T_DIR/soft.json" 2>"$T_DIR/soft.err" || fail "bench failed: $(cat "$T_DIR/soft.err")"
+	expect "napi_yield without threaded NAPI" "$(jget "$T_DIR/soft.json" .napi_yield)" null
+	expect_match "softirq" "$(cat "$T_DIR/soft.err")" "NAPI runs in softirq context"
+	no_xdp "$NS_A" "$IF_A"
+}
+
+# veth does not link its queues to NAPI instances: with two there is no telling which thread
+# serves queue 1, and --napi-yield says so instead of lowering the wrong one.
+test_bench_napi_yield_ambiguous() {
+	lab_up -q 2
+	local out
+	napi_thread >/dev/null
+	out=$(in_a "$XF" bench rxdrop -i "$IF_A" -q 1 --cpu 1 --napi-yield -t 0.3 2>&1) &&
+		fail "--napi-yield with an unknown NAPI thread succeeded"
+	expect "one line" "$(wc -l <<<"$out")" 1
+	expect_match "ambiguous NAPI" "$out" \
+		"interface '$IF_A' queue 1: the driver does not say which of its NAPI threads serves this queue"
+	for pid in $(pgrep -x "napi/$IF_A-[0-9]*"); do
+		expect "NAPI thread $pid untouched" "$(nice_of "$pid")" 0
+	done
+	no_xdp "$NS_A" "$IF_A"
+}

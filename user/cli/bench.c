@@ -84,7 +84,8 @@ static void bench_usage(FILE *f)
 		"         [-t SECONDS] [-n COUNT] [-b BATCH] [--wait poll|spin] [--cpu N]\n"
 		"         [--rx-ring N] [--tx-ring N] [--fill-ring N] [--comp-ring N] [--frames N]\n"
 		"         [--frame-size 2048|4096] [--no-wakeup] [--busy-poll USECS]\n"
-		"         [--busy-budget N] [--prefer-busy-poll] [--mode auto|native|generic]\n"
+		"         [--busy-budget N] [--prefer-busy-poll] [--napi-yield]\n"
+		"         [--mode auto|native|generic]\n"
 		"         [--bind auto|copy|zero-copy] [-s SIZE] [--dst-mac MAC] [--src-mac MAC]\n"
 		"         [--src-ip IP] [--dst-ip IP] [--src-port P] [--dst-port P]\n"
 		"         [--interval S] [--idle-exit S] [--timeout-ms MS] [--hist FILE] [--json] [-v]\n"
@@ -96,7 +97,9 @@ static void bench_usage(FILE *f)
 		"(default 1, 0: off) on stderr and a summary at the end (--json: one JSON object).\n"
 		"Receive modes default to 16384 frames of 2048 bytes and 8192-entry fill and RX\n"
 		"rings (the app shares its core with NAPI) and --wait poll; txonly to 4096 frames\n"
-		"of 4096 bytes and --wait spin.\n");
+		"of 4096 bytes and --wait spin. --napi-yield (with --wait poll) lowers the queue's\n"
+		"NAPI thread to nice 19 while the bench runs when it shares our CPU: it then runs\n"
+		"only while we sleep, and no receive work is spent on packets we cannot take.\n");
 }
 
 static int parse_seconds(const char *opt, const char *s, double lo, double *out)
@@ -164,7 +167,7 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 	argv++;
 
 	ps->opts = PO_IFACE | PO_QUEUE | PO_MODE | PO_BIND | PO_FRAME_SIZE | PO_FRAMES | PO_RINGS |
-		   PO_NO_WAKEUP | PO_BUSY_POLL;
+		   PO_NO_WAKEUP | PO_BUSY_POLL | PO_NAPI_YIELD;
 	ps->frames_lo = 64;
 	ps->frames_hi = 1u << 20;
 	o->batch = 64;
@@ -284,6 +287,11 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 		cli_err("--size: %lu bytes is outside %u-%lu for %s frames of %lu bytes", o->size,
 			pat_min_frame(fa->sfam), o->port.frame_size - 256, fa->sfam == AF_INET6 ? "IPv6" : "IPv4",
 			o->port.frame_size);
+		return -1;
+	}
+	if (o->port.napi_yield && o->wait == W_SPIN) {
+		cli_err("bench: --napi-yield needs --wait poll: a spinning poller would starve the "
+			"NAPI thread it lowers");
 		return -1;
 	}
 	if (o->nrules && o->mode == B_TXONLY) {
@@ -810,6 +818,8 @@ static json_object *bench_report(struct bench *b, struct xf_steer *steer)
 	json_object_object_add(r, "wait", json_object_new_string(wait_names[o->wait]));
 	json_object_object_add(r, "need_wakeup", json_object_new_boolean(!o->port.no_wakeup));
 	json_object_object_add(r, "busy_poll_usecs", json_object_new_uint64(o->port.busy_poll));
+	json_object_object_add(r, "napi_yield", xf_port__napi_thread(b->port) ?
+			       json_object_new_int(xf_port__napi_thread(b->port)) : NULL);
 	json_object_object_add(r, "cpu_pinned", json_object_new_int((int)o->cpu));
 	json_object_object_add(r, "attach_mode", json_object_new_string(
 		steer ? xf_attach_mode_str(xf_steer__attach_mode(steer)) : "none"));

@@ -48,6 +48,7 @@ int cli_uint(const char *opt, const char *s, unsigned long lo, unsigned long hi,
 #define PO_HUGEPAGES	(1u << 10)	/* --hugepages */
 #define PO_MULTI_BUFFER	(1u << 11)	/* --multi-buffer */
 #define PO_BUSY_POLL	(1u << 12)	/* --busy-poll, --busy-budget, --prefer-busy-poll */
+#define PO_NAPI_YIELD	(1u << 13)	/* --napi-yield */
 
 struct port_settings {
 	unsigned int opts;		/* PO_* groups the command takes */
@@ -60,7 +61,7 @@ struct port_settings {
 	unsigned long frame_size, frames, headroom;	/* 0: the library's default */
 	unsigned long ring_size, rx_ring, tx_ring, fill_ring, comp_ring;
 	unsigned long busy_poll, busy_budget;
-	bool no_wakeup, hugepages, multi_buffer, prefer_busy_poll;
+	bool no_wakeup, hugepages, multi_buffer, prefer_busy_poll, napi_yield;
 };
 
 #define PORTOPT_ERR (-2)

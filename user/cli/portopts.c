@@ -43,6 +43,7 @@ static const struct portopt {
 	{ "busy-poll", 0, PO_BUSY_POLL, K_UINT, OFF(busy_poll), 0, 1000000, 0 },
 	{ "busy-budget", 0, PO_BUSY_POLL, K_UINT, OFF(busy_budget), 1, 65535, 0 },
 	{ "prefer-busy-poll", 0, PO_BUSY_POLL, K_FLAG, OFF(prefer_busy_poll), 0, 0, 0 },
+	{ "napi-yield", 0, PO_NAPI_YIELD, K_FLAG, OFF(napi_yield), 0, 0, 0 },
 };
 
 #define N_PORTOPTS (sizeof(portopts) / sizeof(portopts[0]))
@@ -170,7 +171,8 @@ int port_settings_open(const struct port_settings *ps, struct xf_steer *steer, b
 		.tx_size = tx ? (__u32)ps->tx_ring : XF_PORT_NO_RING,
 		.no_need_wakeup = ps->no_wakeup, .busy_poll_usecs = (__u32)ps->busy_poll,
 		.busy_poll_budget = (__u32)ps->busy_budget,
-		.prefer_busy_poll = ps->prefer_busy_poll, .multi_buffer = ps->multi_buffer);
+		.prefer_busy_poll = ps->prefer_busy_poll, .multi_buffer = ps->multi_buffer,
+		.napi_yield = ps->napi_yield);
 	*port = xf_port__create(ps->ifname, *umem, &popts);
 	return *port ? 0 : -1;
 }

@@ -42,6 +42,7 @@
 enum {
 	XF_NETDEV_CMD_DEV_GET = 1,
 	XF_NETDEV_CMD_QUEUE_GET = 10,		/* 6.8 */
+	XF_NETDEV_CMD_NAPI_GET = 11,		/* 6.8 */
 };
 
 enum {
@@ -66,5 +67,13 @@ enum {
 };
 
 #define XF_NETDEV_QUEUE_TYPE_TX 1
+
+enum {
+	XF_NETDEV_A_NAPI_IFINDEX = 1,
+	XF_NETDEV_A_NAPI_ID,
+	XF_NETDEV_A_NAPI_IRQ,
+	XF_NETDEV_A_NAPI_PID,			/* u32, the NAPI thread when threaded; 6.8 */
+	XF_NETDEV_A_NAPI_MAX = XF_NETDEV_A_NAPI_PID,
+};
 
 #endif /* XF_COMPAT_H */

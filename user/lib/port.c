@@ -46,6 +46,7 @@ struct xf_port {
 	bool has_rx, has_tx, need_wakeup, in_map, shared, sg;
 	bool rx_dropping;		/* in the middle of dropping a chain that is too long */
 	__u64 rx_chains_dropped;	/* chains of more than XF_PKT_MAX_SEGS frames */
+	int napi_pid;			/* NAPI thread lowered for us (napi_yield), or 0 */
 	enum xf_bind_mode mode;
 	char ifname[IF_NAMESIZE];
 	char driver[XF_DRIVER_MAX];
@@ -217,6 +218,8 @@ static void port_close(struct xf_port *p)
 {
 	struct xf_umem *u = p->umem;
 
+	xf_napi_unyield(p->napi_pid);
+	p->napi_pid = 0;
 	xsk_socket__delete(p->xsk);
 	p->xsk = NULL;
 	u->nports--;
@@ -377,6 +380,11 @@ struct xf_port *xf_port__create(const char *ifname, struct xf_umem *umem,
 	if (err)
 		goto err_close;
 	set_tx_budget(p);
+	if (XF_OPT(opts, napi_yield, false) && p->has_rx) {
+		err = xf_napi_yield(p->ifname, p->queue, &p->napi_pid);
+		if (err)
+			goto err_close;
+	}
 	fill_ring_refill(p);
 	if (p->steer && p->has_rx) {
 		__u32 key = p->queue * XF_SLOTS + p->slot;
@@ -793,6 +801,11 @@ int xf_port__fd(const struct xf_port *p)
 bool xf_port__need_wakeup(const struct xf_port *p)
 {
 	return p->need_wakeup;
+}
+
+int xf_port__napi_thread(const struct xf_port *p)
+{
+	return p->napi_pid;
 }
 
 bool xf_port__multi_buffer(const struct xf_port *p)

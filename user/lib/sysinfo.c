@@ -562,39 +562,47 @@ static int queue_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int xf_sysinfo_queues(const char *ifname, struct xf_queue_info *q, size_t max)
+/* Dump the queues of d->ifindex into @d. -ENETDOWN when the kernel lists none (it lists
+ * the queues of interfaces that are up only), -EOPNOTSUPP when it cannot list queues. */
+static int queue_dump_run(struct queue_dump *d)
 {
-	struct queue_dump d = { .q = q, .max = max };
-	enum xf_tristate knows_xsk;
 	struct family fam;
 	struct nlmsghdr *req;
-	struct btf *btf;
 	char buf[256];
 	struct nl nl;
-	int idx, err;
+	int err;
 
-	idx = xf_iface_index(ifname);
-	if (idx < 0)
-		return -ENODEV;
-	d.ifindex = (__u32)idx;
 	err = nl_open(&nl, NETLINK_GENERIC);
 	if (err)
 		return err;
 	err = netdev_family(&nl, &fam);
 	if (!err && !(fam.ops & (1ull << XF_NETDEV_CMD_QUEUE_GET)))
 		err = -EOPNOTSUPP;
-	if (err)
-		goto out;
-	req = genl_req(&nl, buf, fam.id, NLM_F_DUMP, XF_NETDEV_CMD_QUEUE_GET);
-	mnl_attr_put_u32(req, XF_NETDEV_A_QUEUE_IFINDEX, d.ifindex);
-	err = nl_talk(&nl, req, queue_cb, &d);
-	if (err)
-		goto out;
-	/* The kernel lists the queues of interfaces that are up, only. */
-	if (!d.n) {
-		err = -ENETDOWN;
-		goto out;
+	if (!err) {
+		req = genl_req(&nl, buf, fam.id, NLM_F_DUMP, XF_NETDEV_CMD_QUEUE_GET);
+		mnl_attr_put_u32(req, XF_NETDEV_A_QUEUE_IFINDEX, d->ifindex);
+		err = nl_talk(&nl, req, queue_cb, d);
 	}
+	nl_close(&nl);
+	if (!err && !d->n)
+		err = -ENETDOWN;
+	return err;
+}
+
+int xf_sysinfo_queues(const char *ifname, struct xf_queue_info *q, size_t max)
+{
+	struct queue_dump d = { .q = q, .max = max };
+	enum xf_tristate knows_xsk;
+	struct btf *btf;
+	int idx, err;
+
+	idx = xf_iface_index(ifname);
+	if (idx < 0)
+		return -ENODEV;
+	d.ifindex = (__u32)idx;
+	err = queue_dump_run(&d);
+	if (err)
+		return err;
 	/* A queue without the attribute means "no socket" only if the kernel knows it. */
 	if (!d.any_xsk) {
 		btf = vmlinux_btf();
@@ -602,15 +610,87 @@ int xf_sysinfo_queues(const char *ifname, struct xf_queue_info *q, size_t max)
 		btf__free(btf);
 		if (knows_xsk != XF_YES) {
 			xf_dbg("the kernel does not report AF_XDP sockets per queue");
-			err = -EOPNOTSUPP;
+			return -EOPNOTSUPP;
 		}
 	}
-out:
-	nl_close(&nl);
-	return err ? err : (int)d.n;
+	return (int)d.n;
 }
 
-/* ---- attached XDP programs ---- */
+struct napi_dump {
+	__u32 ifindex;
+	__u32 id[64], pid[64];
+	size_t n;
+};
+
+static int napi_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[XF_NETDEV_A_NAPI_MAX + 1];
+	struct napi_dump *d = data;
+	__u32 ifindex = 0, id = 0, pid = 0;
+
+	if (parse_genl(nlh, tb, XF_NETDEV_A_NAPI_MAX) < 0)
+		return MNL_CB_ERROR;
+	if (!attr_u32(tb[XF_NETDEV_A_NAPI_IFINDEX], &ifindex) || ifindex != d->ifindex ||
+	    !attr_u32(tb[XF_NETDEV_A_NAPI_ID], &id))
+		return MNL_CB_OK;
+	attr_u32(tb[XF_NETDEV_A_NAPI_PID], &pid);
+	if (d->n < sizeof(d->id) / sizeof(d->id[0])) {
+		d->id[d->n] = id;
+		d->pid[d->n] = pid;
+	}
+	d->n++;
+	return MNL_CB_OK;
+}
+
+int xf_sysinfo_napi_thread(const char *ifname, __u32 rxq)
+{
+	struct xf_queue_info q[256];
+	struct queue_dump qd = { .q = q, .max = sizeof(q) / sizeof(q[0]) };
+	struct napi_dump nd = {};
+	__u32 napi_id = 0;
+	struct family fam;
+	struct nlmsghdr *req;
+	char buf[256];
+	struct nl nl;
+	int idx, err;
+
+	idx = xf_iface_index(ifname);
+	if (idx < 0)
+		return -ENODEV;
+	qd.ifindex = nd.ifindex = (__u32)idx;
+	err = queue_dump_run(&qd);
+	if (err)
+		return err;
+	for (size_t i = 0; i < qd.n && i < qd.max; i++)
+		if (!q[i].tx && q[i].id == rxq)
+			napi_id = q[i].napi_id;
+	err = nl_open(&nl, NETLINK_GENERIC);
+	if (err)
+		return err;
+	err = netdev_family(&nl, &fam);
+	if (!err && !(fam.ops & (1ull << XF_NETDEV_CMD_NAPI_GET)))
+		err = -EOPNOTSUPP;
+	if (!err) {
+		req = genl_req(&nl, buf, fam.id, NLM_F_DUMP, XF_NETDEV_CMD_NAPI_GET);
+		mnl_attr_put_u32(req, XF_NETDEV_A_NAPI_IFINDEX, nd.ifindex);
+		err = nl_talk(&nl, req, napi_cb, &nd);
+	}
+	nl_close(&nl);
+	if (err)
+		return err;
+	if (!nd.n)
+		return 0;
+	/* Drivers that do not link queues to NAPI instances (veth) leave napi_id 0; with
+	 * one instance there is no doubt which serves the queue. */
+	if (!napi_id && nd.n == 1)
+		napi_id = nd.id[0];
+	if (!napi_id)
+		return -ENOENT;
+	for (size_t i = 0; i < nd.n && i < sizeof(nd.id) / sizeof(nd.id[0]); i++)
+		if (nd.id[i] == napi_id)
+			return (int)nd.pid[i];
+	return 0;
+}
 
 const char *xf_xdp_attached_str(__u8 mode)
 {
@@ -704,7 +784,7 @@ int xf_sysinfo_xdp_attached(const char *ifname, struct xf_xdp_attached *out)
 
 /* ---- memory ---- */
 
-static bool have_cap(int cap)
+bool xf_have_cap(int cap)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
@@ -736,7 +816,7 @@ int xf_sysinfo_mem(struct xf_mem_info *out)
 		return -errno;
 	m.memlock_cur = rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : rl.rlim_cur;
 	m.memlock_max = rl.rlim_max == RLIM_INFINITY ? UINT64_MAX : rl.rlim_max;
-	m.cap_ipc_lock = have_cap(CAP_IPC_LOCK);
+	m.cap_ipc_lock = xf_have_cap(CAP_IPC_LOCK);
 	m.pinned = xf_pinned_bytes();
 	m.pin_limit = xf_pin_limit(&m.pin_limit_source);
 	return fill_out(out, &m, sizeof(m));
