@@ -215,6 +215,13 @@ XF_API int xf_port__fd(const struct xf_port *port);
 XF_API bool xf_port__need_wakeup(const struct xf_port *port);
 /* Whether the socket was bound with XDP_USE_SG (multi-buffer). */
 XF_API bool xf_port__multi_buffer(const struct xf_port *port);
+/* xf_port__napi_yield - what the napi_yield option does at create, for a port created by
+ * one thread and polled by another: call it from the poller, once it is on its CPU(s).
+ * Lowers the NAPI thread of the port's RX queue to nice 19 if it shares a CPU with the
+ * calling thread (put back when the port is destroyed). Returns 0 (also when there was
+ * nothing to lower: threaded NAPI off, other CPUs, no RX ring, already done) or -errno
+ * with the reason logged. */
+XF_API int xf_port__napi_yield(struct xf_port *port);
 /* The NAPI thread lowered for this port by napi_yield (its pid), or 0. */
 XF_API int xf_port__napi_thread(const struct xf_port *port);
 /* Received packets dropped whole for having more than XF_PKT_MAX_SEGS frames. */

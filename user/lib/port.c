@@ -380,8 +380,8 @@ struct xf_port *xf_port__create(const char *ifname, struct xf_umem *umem,
 	if (err)
 		goto err_close;
 	set_tx_budget(p);
-	if (XF_OPT(opts, napi_yield, false) && p->has_rx) {
-		err = xf_napi_yield(p->ifname, p->queue, &p->napi_pid);
+	if (XF_OPT(opts, napi_yield, false)) {
+		err = xf_port__napi_yield(p);
 		if (err)
 			goto err_close;
 	}
@@ -801,6 +801,13 @@ int xf_port__fd(const struct xf_port *p)
 bool xf_port__need_wakeup(const struct xf_port *p)
 {
 	return p->need_wakeup;
+}
+
+int xf_port__napi_yield(struct xf_port *p)
+{
+	if (!p->has_rx || p->napi_pid)
+		return 0;
+	return xf_napi_yield(p->ifname, p->queue, &p->napi_pid);
 }
 
 int xf_port__napi_thread(const struct xf_port *p)
