@@ -69,6 +69,16 @@ static inline unsigned int xf_pkt__segs(const struct xf_pkt *pkts, unsigned int 
 	return 0;
 }
 
+/* xf_pkt__count - packets among @n whole segments (the chain ends). */
+static inline unsigned int xf_pkt__count(const struct xf_pkt *pkts, unsigned int n)
+{
+	unsigned int k = 0;
+
+	for (unsigned int i = 0; i < n; i++)
+		k += !(pkts[i].options & XF_PKT_CONTD);
+	return k;
+}
+
 /* xf_pkt__gather - copy the packet of @nsegs segments at @pkts into @buf, at most @cap
  * bytes (what is past them is left out: compare with xf_pkt__len). Returns the bytes
  * copied. */

@@ -214,3 +214,55 @@ test_bench_napi_yield_ambiguous() {
 	done
 	no_xdp "$NS_A" "$IF_A"
 }
+
+# rx_of NS IFACE packets|bytes
+rx_of() { ip -n "$1" -s -j link show "$2" | jq ".[0].stats64.rx.$3"; }
+
+# --multi-buffer at MTU 9000: 9014-byte packets as chains, counted as packets, byte-exact
+# totals in every mode (rxdrop counts them, txonly's reach the far end whole, l2fwd sends
+# them back whole).
+test_bench_multi_buffer_jumbo() {
+	lab_up
+	ip -n "$NS_A" link set dev "$IF_A" mtu 9000 || fail "cannot set MTU 9000 on $IF_A"
+	ip -n "$NS_B" link set dev "$IF_B" mtu 9000 || fail "cannot set MTU 9000 on $IF_B"
+	# The far end's byte counters must see only our packets: no IPv6 chatter from a.
+	in_a sysctl -qw "net.ipv6.conf.$IF_A.disable_ipv6=1"
+	local jumbo=(--dst-mac "$MAC_A" --src-ip "$IP4_B" --dst-ip "$IP4_A" --dst-port 4242
+		-s 9014 --multi-buffer --rate 5000)
+	local p0 b0 out
+
+	bench_bg mrx a rxdrop -i "$IF_A" --multi-buffer -t 30 --idle-exit 0.5
+	in_b "$XF" send -i "$IF_B" "${jumbo[@]}" -n 2000 >/dev/null || fail "jumbo send failed"
+	wait "$BENCH_PID" || fail "bench rxdrop --multi-buffer failed: $(cat "$T_DIR/mrx.err")"
+	expect "rxdrop jumbo packets, bytes, multi_buffer" \
+		"$(jq -c '[.packets, .bytes, .multi_buffer, .frames_home]' "$T_DIR/mrx.json")" \
+		"[2000,18028000,true,true]"
+
+	p0=$(rx_of "$NS_B" "$IF_B" packets)
+	b0=$(rx_of "$NS_B" "$IF_B" bytes)
+	in_a "$XF" bench txonly -i "$IF_A" --multi-buffer -s 9014 --dst-mac "$MAC_B" -n 1500 \
+		--interval 0 --json >"$T_DIR/mtx.json" 2>"$T_DIR/mtx.err" ||
+		fail "bench txonly --multi-buffer failed: $(cat "$T_DIR/mtx.err")"
+	expect "txonly jumbo completed" "$(jq -c '[.packets, .tx_packets]' "$T_DIR/mtx.json")" \
+		"[1500,1500]"
+	expect "the far end got them whole" \
+		"$(($(rx_of "$NS_B" "$IF_B" packets) - p0)) $(($(rx_of "$NS_B" "$IF_B" bytes) - b0))" \
+		"1500 13521000"
+
+	p0=$(rx_of "$NS_B" "$IF_B" packets)
+	b0=$(rx_of "$NS_B" "$IF_B" bytes)
+	bench_bg mfwd a l2fwd -i "$IF_A" --multi-buffer -t 30 --idle-exit 0.5
+	in_b "$XF" send -i "$IF_B" "${jumbo[@]}" -n 1000 >/dev/null || fail "jumbo send failed"
+	wait "$BENCH_PID" || fail "bench l2fwd --multi-buffer failed: $(cat "$T_DIR/mfwd.err")"
+	expect "l2fwd jumbo rx/tx packets" \
+		"$(jq -c '[.rx_packets, .tx_packets, .frames_home]' "$T_DIR/mfwd.json")" "[1000,1000,true]"
+	expect "sent back whole" \
+		"$(($(rx_of "$NS_B" "$IF_B" packets) - p0)) $(($(rx_of "$NS_B" "$IF_B" bytes) - b0))" \
+		"1000 9014000"
+
+	out=$(in_a "$XF" bench rxdrop -i "$IF_A" -s 9014 2>&1) && fail "9014 bytes without --multi-buffer"
+	expect_match "needs multi-buffer" "$out" "larger packets need --multi-buffer"
+	out=$(in_a "$XF" bench rxdrop -i "$IF_A" --multi-buffer -b 8 2>&1) && fail "batch 8 accepted"
+	expect_match "batch below a chain" "$out" "--batch: 8 is below 18"
+	no_xdp "$NS_A" "$IF_A"
+}

@@ -63,6 +63,9 @@ struct bench {
 	bool stop, interrupted;
 	double t_start, t_end, t_first, t_last, deadline, next_check, next_print;
 	uint64_t rx, rx_bytes, tx, tx_bytes, completed, sleeps;
+	uint64_t tx_frames, completed_frames;	/* differ from tx/completed with chains */
+	/* txonly: frames per packet (more than 1 with --multi-buffer) and bytes per frame */
+	unsigned int segs, room;
 	uint64_t print_rx, print_tx;
 	double print_t;
 	/* latency */
@@ -84,7 +87,7 @@ static void bench_usage(FILE *f)
 		"         [-t SECONDS] [-n COUNT] [-b BATCH] [--wait poll|spin] [--cpu N]\n"
 		"         [--rx-ring N] [--tx-ring N] [--fill-ring N] [--comp-ring N] [--frames N]\n"
 		"         [--frame-size 2048|4096] [--no-wakeup] [--busy-poll USECS]\n"
-		"         [--busy-budget N] [--prefer-busy-poll] [--napi-yield]\n"
+		"         [--busy-budget N] [--prefer-busy-poll] [--napi-yield] [--multi-buffer]\n"
 		"         [--mode auto|native|generic]\n"
 		"         [--bind auto|copy|zero-copy] [-s SIZE] [--dst-mac MAC] [--src-mac MAC]\n"
 		"         [--src-ip IP] [--dst-ip IP] [--src-port P] [--dst-port P]\n"
@@ -99,7 +102,9 @@ static void bench_usage(FILE *f)
 		"rings (the app shares its core with NAPI) and --wait poll; txonly to 4096 frames\n"
 		"of 4096 bytes and --wait spin. --napi-yield (with --wait poll) lowers the queue's\n"
 		"NAPI thread to nice 19 while the bench runs when it shares our CPU: it then runs\n"
-		"only while we sleep, and no receive work is spent on packets we cannot take.\n");
+		"only while we sleep, and no receive work is spent on packets we cannot take.\n"
+		"--multi-buffer: packets larger than a frame (up to %d bytes, MTU 9000) as chains\n"
+		"of frames, counted as packets.\n", PAT_MAX_JUMBO);
 }
 
 static int parse_seconds(const char *opt, const char *s, double lo, double *out)
@@ -167,7 +172,7 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 	argv++;
 
 	ps->opts = PO_IFACE | PO_QUEUE | PO_MODE | PO_BIND | PO_FRAME_SIZE | PO_FRAMES | PO_RINGS |
-		   PO_NO_WAKEUP | PO_BUSY_POLL | PO_NAPI_YIELD;
+		   PO_NO_WAKEUP | PO_BUSY_POLL | PO_NAPI_YIELD | PO_MULTI_BUFFER;
 	ps->frames_lo = 64;
 	ps->frames_hi = 1u << 20;
 	o->batch = 64;
@@ -210,7 +215,7 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 				return -1;
 			break;
 		case 's':
-			if (cli_uint("--size", optarg, 1, 4096, &o->size))
+			if (cli_uint("--size", optarg, 1, PAT_MAX_JUMBO, &o->size))
 				return -1;
 			break;
 		case O_JSON: o->json = true; break;
@@ -283,9 +288,27 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 		return -1;
 	}
 	fa->flow.family = fa->sfam;
-	if (o->size < pat_min_frame(fa->sfam) || o->size > o->port.frame_size - 256) {
-		cli_err("--size: %lu bytes is outside %u-%lu for %s frames of %lu bytes", o->size,
-			pat_min_frame(fa->sfam), o->port.frame_size - 256, fa->sfam == AF_INET6 ? "IPv6" : "IPv4",
+	if (o->port.multi_buffer) {
+		if (o->size < pat_min_frame(fa->sfam) || o->size > PAT_MAX_JUMBO) {
+			cli_err("--size: %lu bytes is outside %u-%d for %s packets with "
+				"--multi-buffer", o->size, pat_min_frame(fa->sfam), PAT_MAX_JUMBO,
+				fa->sfam == AF_INET6 ? "IPv6" : "IPv4");
+			return -1;
+		}
+		if (o->mode == B_LATENCY && o->size > o->port.frame_size - 256) {
+			cli_err("--size: latency pings are one frame: at most %lu bytes with "
+				"--frame-size %lu", o->port.frame_size - 256, o->port.frame_size);
+			return -1;
+		}
+		if (o->batch < XF_PKT_MAX_SEGS) {
+			cli_err("--batch: %lu is below %d, the most frames one packet takes with "
+				"--multi-buffer", o->batch, XF_PKT_MAX_SEGS);
+			return -1;
+		}
+	} else if (o->size < pat_min_frame(fa->sfam) || o->size > o->port.frame_size - 256) {
+		cli_err("--size: %lu bytes is outside %u-%lu for %s frames of %lu bytes (larger "
+			"packets need --multi-buffer)", o->size, pat_min_frame(fa->sfam),
+			o->port.frame_size - 256, fa->sfam == AF_INET6 ? "IPv6" : "IPv4",
 			o->port.frame_size);
 		return -1;
 	}
@@ -492,7 +515,15 @@ static void count_rx(struct bench *b, const struct xf_pkt *pkts, unsigned int n,
 	if (!b->rx)
 		b->t_first = now;
 	b->t_last = now;
-	b->rx += n;
+	b->rx += b->o->port.multi_buffer ? xf_pkt__count(pkts, n) : n;
+}
+
+/* Sent frames back from the completion ring. Completions are frames: with chains the
+ * packet count is in proportion (exact once everything sent has completed). */
+static void take_completions(struct bench *b)
+{
+	b->completed_frames += xf_port__complete(b->port);
+	b->completed = b->tx_frames ? b->tx * b->completed_frames / b->tx_frames : 0;
 }
 
 static void run_rxdrop(struct bench *b)
@@ -518,41 +549,66 @@ static void run_rxdrop(struct bench *b)
 	}
 }
 
-/* Every frame of the UMEM carries the test frame already: txonly only sets lengths. */
+/* Every frame of the UMEM carries the test frame already (its first frame's worth, with
+ * --multi-buffer: the headers go in a chain's first segment, the rest is payload to the
+ * sink): txonly only sets lengths. */
 static void prebuild_frames(struct bench *b)
 {
+	static uint8_t whole[PAT_MAX_JUMBO];
 	uint8_t *area = xf_umem__area(b->umem);
 	__u32 fs = xf_umem__frame_size(b->umem), hr = xf_umem__headroom(b->umem);
+	unsigned int size = (unsigned int)b->o->size;
 
+	b->room = fs - hr;
+	b->segs = (size + b->room - 1) / b->room;
+	pat_build(whole, size, &b->o->fa.flow, 0);
 	for (__u32 i = 0; i < xf_umem__frame_count(b->umem); i++)
-		pat_build(area + (size_t)i * fs + hr, (unsigned int)b->o->size, &b->o->fa.flow, 0);
+		memcpy(area + (size_t)i * fs + hr, whole, size < b->room ? size : b->room);
+}
+
+/* @n frames (a multiple of b->segs) as chains of b->segs frames, one packet each. */
+static void chain_frames(const struct bench *b, struct xf_pkt *pkts, unsigned int n)
+{
+	__u32 last = (__u32)b->o->size - (b->segs - 1) * b->room;
+
+	for (unsigned int i = 0; i < n; i++) {
+		bool end = i % b->segs == b->segs - 1;
+
+		pkts[i].len = end ? last : b->room;
+		pkts[i].options = end ? 0 : XF_PKT_CONTD;
+	}
 }
 
 static void run_txonly(struct bench *b)
 {
 	const struct bench_opts *o = b->o;
 	struct xf_pkt pkts[BENCH_MAX_BATCH];
+	unsigned int per_burst = (unsigned int)o->batch;
 
+	if (per_burst * b->segs > BENCH_MAX_BATCH)
+		per_burst = BENCH_MAX_BATCH / b->segs;
 	while (!b->stop) {
-		unsigned int want = (unsigned int)o->batch, n, sent = 0;
+		unsigned int want = per_burst, n, sent = 0;
 		double now;
 
-		b->completed += xf_port__complete(b->port);
+		take_completions(b);
 		if (o->count && o->count - b->tx < want)
 			want = (unsigned int)(o->count - b->tx);
-		n = want ? xf_port__tx_alloc(b->port, pkts, want) : 0;
-		for (unsigned int i = 0; i < n; i++)
-			pkts[i].len = (__u32)o->size;
+		n = want ? xf_port__tx_alloc(b->port, pkts, want * b->segs) : 0;
+		xf_port__release(b->port, pkts + n - n % b->segs, n % b->segs);
+		n -= n % b->segs;
+		chain_frames(b, pkts, n);
 		if (n) {
 			sent = xf_port__tx(b->port, pkts, n);
 			xf_port__release(b->port, pkts + sent, n - sent);
-			b->tx += sent;
-			b->tx_bytes += (uint64_t)sent * o->size;
+			b->tx += sent / b->segs;
+			b->tx_frames += sent;
+			b->tx_bytes += (uint64_t)(sent / b->segs) * o->size;
 		}
 		now = cli_now();
 		if (o->count && b->tx >= o->count && b->completed >= b->tx)
 			break;
-		if (sent < want || !want) {
+		if (sent < want * b->segs || !want) {
 			if (o->wait == W_POLL)
 				wait_ready(b, POLLOUT, now);
 		}
@@ -580,11 +636,12 @@ static void run_l2fwd(struct bench *b)
 	while (!b->stop) {
 		double now;
 
-		b->completed += xf_port__complete(b->port);
+		take_completions(b);
 		if (npend) {
 			unsigned int k = xf_port__tx(b->port, pkts + off, npend);
 
-			b->tx += k;
+			b->tx += o->port.multi_buffer ? xf_pkt__count(pkts + off, k) : k;
+			b->tx_frames += k;
 			for (unsigned int i = 0; i < k; i++)
 				b->tx_bytes += pkts[off + i].len;
 			off += k;
@@ -600,8 +657,10 @@ static void run_l2fwd(struct bench *b)
 		now = cli_now();
 		if (npend) {
 			count_rx(b, pkts, npend, now);
+			/* The MAC addresses are in a chain's first segment. */
 			for (unsigned int i = 0; i < npend; i++)
-				swap_mac(pkts[i].data);
+				if (!i || !(pkts[i - 1].options & XF_PKT_CONTD))
+					swap_mac(pkts[i].data);
 			if (o->count && b->rx >= o->count)
 				b->deadline = now;	/* send these, then stop */
 			continue;
@@ -640,7 +699,7 @@ static void run_latency(struct bench *b)
 		uint64_t t0, tmo;
 		bool back = false;
 
-		b->completed += xf_port__complete(b->port);
+		take_completions(b);
 		if (xf_port__tx_alloc(b->port, pkts, 1) != 1) {
 			wait_ready(b, POLLOUT, cli_now());
 			check(b, cli_now());
@@ -655,6 +714,7 @@ static void run_latency(struct bench *b)
 			continue;
 		}
 		b->tx++;
+		b->tx_frames++;
 		b->tx_bytes += o->size;
 		b->pings++;
 		tmo = t0 + o->timeout_ms * 1000000ull;
@@ -814,6 +874,7 @@ static json_object *bench_report(struct bench *b, struct xf_steer *steer)
 		json_object_object_add(r, "latency", latency_report(b));
 
 	json_object_object_add(r, "size", json_object_new_uint64(o->size));
+	json_object_object_add(r, "multi_buffer", json_object_new_boolean(o->port.multi_buffer));
 	json_object_object_add(r, "batch", json_object_new_uint64(o->batch));
 	json_object_object_add(r, "wait", json_object_new_string(wait_names[o->wait]));
 	json_object_object_add(r, "need_wakeup", json_object_new_boolean(!o->port.no_wakeup));

@@ -193,16 +193,6 @@ static uint32_t rng_at(const struct send_opts *o, uint32_t rng, unsigned int n)
 	return rng;
 }
 
-/* Packets (not segments) in @n whole segments. */
-static unsigned int count_pkts(const struct xf_pkt *pkts, unsigned int n)
-{
-	unsigned int k = 0;
-
-	for (unsigned int i = 0; i < n; i++)
-		k += !(pkts[i].options & XF_PKT_CONTD);
-	return k;
-}
-
 /* One packet of @len bytes as a chain of frames: built whole in @scratch, then cut at
  * frame boundaries. Returns the segments used, 0 when the pool ran short. */
 static unsigned int build_chain(struct xf_port *port, struct xf_pkt *segs, unsigned int len,
@@ -312,7 +302,7 @@ int cmd_send(int argc, char **argv)
 		/* What the ring could not take goes back; it is rebuilt with the same numbers
 		 * (the PRNG is rewound to the first packet not sent). */
 		xf_port__release(port, pkts + done, n - done);
-		npkts = count_pkts(pkts, done);
+		npkts = xf_pkt__count(pkts, done);
 		rng = rng_at(&o, rng_before, npkts);
 		sent += npkts;
 		rng_before = rng;
