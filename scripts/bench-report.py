@@ -80,6 +80,9 @@ def load_runs(path):
     return runs
 
 
+MAX_SINGLE = 1500   # larger sizes are the jumbo point (multi-buffer, MTU 9000)
+
+
 def summarise_throughput(mode, runs):
     order = list(LAT_LABELS)
     tools = sorted({r["tool"] for r in runs},
@@ -127,7 +130,8 @@ def summarise_throughput(mode, runs):
 
     model = {}
     for tool in tools:
-        cells = [cell(tool, s) for s in sizes]
+        # The fit covers the single-frame sizes; a jumbo packet is a chain (another path).
+        cells = [cell(tool, s) for s in sizes if s <= MAX_SINGLE]
         wall = fit([(c["size"], 1e9 / c["pps"]["median"]) for c in cells
                     if c and c["pps"] and c["pps"]["median"]])
         entry = {"wall": wall}
@@ -398,7 +402,12 @@ def markdown(run_dir, secs, lat, mem, steer, machine, plotted):
     w("")
     w("Delivered packets/s: receive modes count what the tool received (rxdrop) or what came "
       "back to the generator's side (l2fwd) over the generator's run time; txonly counts "
-      "what reached the XDP_DROP sink per second. Loss = 1 - delivered/sent by trafgen.")
+      "what reached the XDP_DROP sink per second. Loss = 1 - delivered/sent by the "
+      "generator. What the generator gets out depends on the receiver: trafgen's TX ring "
+      "slots come back only once the receiving side has taken the skb, so a receiver that "
+      "leaves packets in veth's queue while it is busy (xskflow with --napi-yield) holds the "
+      "generator back instead of dropping; one that takes every packet into NAPI and drops "
+      "it there (RX ring full) lets it run faster and loses the difference.")
     w("")
     rx = secs.get("rxdrop")
     if rx and cell(rx, "afpacket", 64):
@@ -411,6 +420,15 @@ def markdown(run_dir, secs, lat, mem, steer, machine, plotted):
 
     w("### Size sweep: delivered Mpps, median [min–max], and ratio to testpmd")
     w("")
+    if any(sz > MAX_SINGLE for sec in secs.values() if isinstance(sec, dict)
+           for sz in sec.get("sizes", [])):
+        w("Above %d bytes: MTU 9000 on both ends, xskflow with `--multi-buffer` (chains of "
+          "4096-byte frames), generator `xskflow bench txonly --multi-buffer` in b (trafgen "
+          "sends ~800 frames/s of that size). No testpmd there: the AF_XDP PMD of DPDK 22.11 "
+          "has no multi-buffer, its XDP program cannot attach at that MTU ('veth: Peer MTU is "
+          "too large to set XDP'). The cost model fits the single-frame sizes only."
+          % MAX_SINGLE)
+        w("")
     for mode in THROUGHPUT_MODES:
         sec = secs.get(mode)
         if not sec:

@@ -28,13 +28,14 @@ struct xf_port_opts {
 				 * chains of frames (xf_pkt.options); without it the kernel
 				 * drops them and counts them in rx_dropped */
 	bool napi_yield;	/* co-scheduling for a poller that shares its CPU with the
-				 * queue's NAPI thread and sleeps (poll()) when idle: the NAPI
-				 * thread is lowered to nice 19 while the port exists, so it
-				 * runs only while the poller sleeps and receive work is never
-				 * spent on packets the poller cannot take. Needs threaded NAPI
-				 * (otherwise nothing to do), CAP_SYS_NICE and Linux 6.8+. Do
-				 * not use with a poller that spins: the NAPI thread would
-				 * starve. See xf_port__napi_thread(). */
+				 * queue's NAPI thread and sleeps (poll()) when idle: the
+				 * creating thread becomes SCHED_FIFO 1 while the port exists,
+				 * so it preempts the NAPI thread whenever it has packets to
+				 * take and NAPI runs while it sleeps; receive work is never
+				 * spent on packets the poller cannot take. Needs threaded
+				 * NAPI (otherwise nothing to do), CAP_SYS_NICE and Linux
+				 * 6.8+. Not for a poller that spins: the NAPI thread would
+				 * starve. See xf_port__napi_yield(). */
 	size_t : 0;
 };
 
@@ -227,12 +228,12 @@ XF_API bool xf_port__need_wakeup(const struct xf_port *port);
 XF_API bool xf_port__multi_buffer(const struct xf_port *port);
 /* xf_port__napi_yield - what the napi_yield option does at create, for a port created by
  * one thread and polled by another: call it from the poller, once it is on its CPU(s).
- * Lowers the NAPI thread of the port's RX queue to nice 19 if it shares a CPU with the
- * calling thread (put back when the port is destroyed). Returns 0 (also when there was
- * nothing to lower: threaded NAPI off, other CPUs, no RX ring, already done) or -errno
- * with the reason logged. */
+ * If the NAPI thread of the port's RX queue shares a CPU with the calling thread, the
+ * caller becomes SCHED_FIFO priority 1 (put back when the port is destroyed; a thread that
+ * is real-time already is left as it is). Returns 0 (also when there was nothing to do:
+ * threaded NAPI off, other CPUs, no RX ring, already done) or -errno, reason logged. */
 XF_API int xf_port__napi_yield(struct xf_port *port);
-/* The NAPI thread lowered for this port by napi_yield (its pid), or 0. */
+/* The NAPI thread this port's poller yields to (napi_yield; its pid), or 0. */
 XF_API int xf_port__napi_thread(const struct xf_port *port);
 /* Received packets dropped whole for having more than XF_PKT_MAX_SEGS frames. */
 XF_API __u64 xf_port__rx_chains_dropped(const struct xf_port *port);

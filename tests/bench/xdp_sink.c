@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Benchmark sink: attach a two-instruction XDP_DROP program to an interface (it stays
+/* Benchmark sink: attach a two-instruction XDP_DROP program (frags-aware) to an interface (it stays
  * attached after exit), or detach whatever XDP program is there. Counts: 'ip -s link'. */
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +26,7 @@ int main(int argc, char **argv)
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_DROP },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
+	LIBBPF_OPTS(bpf_prog_load_opts, load, .prog_flags = BPF_F_XDP_HAS_FRAGS);
 	__u32 flags = XDP_FLAGS_DRV_MODE;
 	unsigned int ifindex;
 	int fd, err;
@@ -51,7 +52,8 @@ int main(int argc, char **argv)
 		flags = XDP_FLAGS_SKB_MODE;
 	else if (argc > 3 && strcmp(argv[3], "native"))
 		return usage();
-	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "xf_sink_drop", "GPL", prog, 2, NULL);
+	/* Frags-aware (it never looks at the packet), so either end may run a 9000 MTU. */
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "xf_sink_drop", "GPL", prog, 2, &load);
 	if (fd < 0) {
 		fprintf(stderr, "xdp_sink: loading the XDP_DROP program: %s\n", strerror(-fd));
 		return 1;

@@ -8,6 +8,7 @@
 #include <net/if.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
@@ -1736,6 +1738,83 @@ static int case_shared_slots(void)
 	return 0;
 }
 
+/* napi_yield: the queue's NAPI thread shares this thread's CPU (the script pins both to one
+ * CPU, threaded NAPI on). Two ports on the queue (slots 0 and 1) yield to it from this
+ * thread: it is SCHED_FIFO 1 while either exists and SCHED_OTHER again after the last one
+ * goes, the NAPI thread keeps its own priority, and both streams arrive whole. */
+static void expect_policy(int policy, int prio, const char *when)
+{
+	struct sched_param sp;
+	int now = sched_getscheduler(0);
+
+	if (now != policy || sched_getparam(0, &sp) || sp.sched_priority != prio)
+		fail("%s: this thread runs policy %d priority %d, expected %d priority %d", when,
+		     now, sp.sched_priority, policy, prio);
+}
+
+static int case_napi_yield(void)
+{
+	char r0[64], r1[64];
+	const char *rules[] = { r0, r1 };
+	struct xf_port *p0, *p1;
+	struct xf_steer *s;
+	struct xf_umem *u;
+	struct cport cp[2];
+	struct flow in0, in1;
+	int napi, nice0;
+	cpu_set_t cpus;
+
+	napi = xf_sysinfo_napi_thread(o.ifname, o.queue);
+	if (napi <= 0)
+		fail("no NAPI thread for '%s' queue %u (%d): the script turns threaded NAPI on",
+		     o.ifname, o.queue, napi);
+	if (sched_getaffinity(napi, sizeof(cpus), &cpus))
+		fail("cannot read the CPUs of NAPI thread %d: %s", napi, strerror(errno));
+	if (sched_setaffinity(0, sizeof(cpus), &cpus))
+		fail("cannot move to the NAPI thread's CPUs: %s", strerror(errno));
+	errno = 0;
+	nice0 = getpriority(PRIO_PROCESS, (id_t)napi);
+	expect_policy(SCHED_OTHER, 0, "before");
+	rule_text(r0, sizeof(r0), o.dport, 0);
+	rule_text(r1, sizeof(r1), o.dport2, 1);
+	flows(o.ifname, &in0, NULL);
+	in1 = in0;
+	in1.dport = o.dport2;
+	s = steer_up(o.ifname, rules, 2);
+	u = umem_up(o.frames);
+	p0 = port_up(o.ifname, u, o.queue, 0, s, RX);
+	p1 = port_up(o.ifname, u, o.queue, 1, s, RX);
+	if (xf_port__napi_thread(p0))
+		fail("a port yields to NAPI without being asked");
+	if (xf_port__napi_yield(p0) || xf_port__napi_yield(p1))
+		fail("xf_port__napi_yield failed: %s", strerror(errno));
+	if (xf_port__napi_thread(p0) != napi || xf_port__napi_thread(p1) != napi)
+		fail("ports yield to NAPI threads %d and %d, expected %d", xf_port__napi_thread(p0),
+		     xf_port__napi_thread(p1), napi);
+	if (xf_port__napi_yield(p0))
+		fail("a second xf_port__napi_yield on a port failed");
+	expect_policy(SCHED_FIFO, 1, "with two ports yielding");
+	cport_init(&cp[0], "slot0", p0, u, &in0);
+	cport_init(&cp[1], "slot1", p1, u, &in1);
+	ready();
+	rx_until(cp, 2, (uint64_t[]){ o.count, o.count2 });
+	rx_quiet(cp, 2, 0.05);
+	stats_expect(p0, "slot0", STATS(0));
+	stats_expect(p1, "slot1", STATS(0));
+	if (getpriority(PRIO_PROCESS, (id_t)napi) != nice0 ||
+	    sched_getscheduler(napi) != SCHED_OTHER)
+		fail("the NAPI thread's priority changed (nice %d -> %d)", nice0,
+		     getpriority(PRIO_PROCESS, (id_t)napi));
+	port_down(p1);
+	expect_policy(SCHED_FIFO, 1, "with one port left");
+	port_down(p0);
+	expect_policy(SCHED_OTHER, 0, "after the last port");
+	sum_add(" napi=%d slot0=%lu slot1=%lu", napi, (unsigned long)cp[0].st.pkts,
+		(unsigned long)cp[1].st.pkts);
+	teardown(o.ifname, NULL);
+	return 0;
+}
+
 /* two_queues: sockets on queues -q and -Q sharing a UMEM (each with its own fill and
  * completion rings), each driven by its own thread at the same time. Both receive their
  * own stream; with --q2-tx the second one sends -N frames to the peer instead (generic XDP
@@ -2668,6 +2747,7 @@ static const struct ccase cases[] = {
 	{ "headroom", case_headroom, "headroom and push_vlan, forwarded back" },
 	{ "forward", case_forward, "forward between interfaces sharing a UMEM, no copy" },
 	{ "shared_slots", case_shared_slots, "two sockets on one queue, slots 0 and 1" },
+	{ "napi_yield", case_napi_yield, "two ports yield to their NAPI thread, then stop" },
 	{ "two_queues", case_two_queues, "sockets on two queues sharing a UMEM, two threads" },
 	{ "repoint", case_repoint, "a rule moves the flow from slot 0 to slot 1 mid-stream" },
 	{ "bidi", case_bidi, "one socket sends and receives at once" },

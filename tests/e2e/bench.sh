@@ -134,28 +134,40 @@ napi_thread() {
 
 nice_of() { ps -o ni= -p "$1" | tr -d ' '; }
 
-# --napi-yield: the NAPI thread on the poller's CPU runs at nice 19 while the bench runs, every
-# packet still arrives, and the thread gets its own priority back; left alone on another CPU,
-# refused under SCHED_FIFO, without CAP_SYS_NICE, or with a spinning poller; a no-op without
-# threaded NAPI.
+# policy_of PID: "SCHED_X PRIO" of a thread.
+policy_of() { chrt -p "$1" | awk -F': ' 'NR == 1 {p = $2} NR == 2 {print p, $2}'; }
+
+# --napi-yield: with the NAPI thread on its CPU the poller runs SCHED_FIFO 1 while the bench
+# runs (the NAPI thread keeps its own priority) and every packet arrives; nothing to do on
+# another CPU, for a poller that is real-time already, or without threaded NAPI; refused
+# for a SCHED_FIFO NAPI thread, without CAP_SYS_NICE, and with a spinning poller.
 test_bench_napi_yield() {
 	[ "$(nproc)" -ge 2 ] || fail "this test needs 2 CPUs (the NAPI thread on one, then apart)"
 	lab_up
-	local napi out
+	local napi out pid
 	napi=$(napi_thread)
 	taskset -pc 1 "$napi" >/dev/null
 	renice -n 5 -p "$napi" >/dev/null
 
 	bench_bg y a rxdrop -i "$IF_A" --cpu 1 --napi-yield -t 30 --idle-exit 0.5 -v
-	expect "NAPI thread nice while the bench runs" "$(nice_of "$napi")" 19
+	pid=$(pgrep -f "xskflow bench rxdrop -i $IF_A --cpu 1 --napi-yield" | head -n 1)
+	expect "poller policy while the bench runs" "$(policy_of "$pid")" "SCHED_FIFO 1"
+	expect "NAPI thread keeps its nice" "$(nice_of "$napi")" 5
+	expect "NAPI thread keeps its policy" "$(policy_of "$napi")" "SCHED_OTHER 0"
 	expect_match "says what it did" "$(cat "$T_DIR/y.err")" \
-		"NAPI thread pid $napi lowered from nice 5 to 19"
+		"now runs SCHED_FIFO 1: it preempts the NAPI thread \\(pid $napi\\)"
 	send_for 1
 	wait "$BENCH_PID" || fail "bench rxdrop --napi-yield failed: $(cat "$T_DIR/y.err")"
-	expect "every packet with the NAPI thread yielding" "$(jget "$T_DIR/y.json" .packets)" 20000
+	expect "every packet with the poller yielding" "$(jget "$T_DIR/y.json" .packets)" 20000
 	expect "napi_yield in the summary" "$(jget "$T_DIR/y.json" .napi_yield)" "$napi"
-	expect "NAPI thread nice after the bench" "$(nice_of "$napi")" 5
 	expect "frames home" "$(jget "$T_DIR/y.json" .frames_home)" true
+
+	# Real-time already: it preempts NAPI as it is.
+	out=$(chrt -f 7 scripts/lab.sh exec "$LAB_ID" a "$XF" bench rxdrop -i "$IF_A" --cpu 1 \
+		--napi-yield -t 0.3 -v --interval 0 --json 2>&1 >"$T_DIR/rt.json") ||
+		fail "bench under SCHED_FIFO failed: $out"
+	expect_match "real-time already" "$out" "runs SCHED_FIFO already: it preempts the NAPI thread"
+	expect "napi_yield when real-time" "$(jget "$T_DIR/rt.json" .napi_yield)" "$napi"
 
 	# On another CPU: nothing to yield.
 	taskset -pc 0 "$napi" >/dev/null
@@ -163,7 +175,6 @@ test_bench_napi_yield() {
 		>"$T_DIR/apart.json" 2>"$T_DIR/apart.err" || fail "bench failed: $(cat "$T_DIR/apart.err")"
 	expect "napi_yield when apart" "$(jget "$T_DIR/apart.json" .napi_yield)" null
 	expect_match "apart" "$(cat "$T_DIR/apart.err")" "NAPI thread pid $napi runs on other CPUs"
-	expect "NAPI thread nice untouched when apart" "$(nice_of "$napi")" 5
 
 	# A real-time NAPI thread is not ours to reorder.
 	taskset -pc 1 "$napi" >/dev/null
@@ -173,23 +184,22 @@ test_bench_napi_yield() {
 	chrt -o -p 0 "$napi"
 	expect "one line" "$(wc -l <<<"$out")" 1
 	expect_match "SCHED_FIFO refused" "$out" \
-		"NAPI thread pid $napi runs under SCHED_FIFO; NAPI yielding works on SCHED_OTHER threads"
+		"NAPI thread pid $napi runs under SCHED_FIFO; NAPI yielding works with a SCHED_OTHER NAPI thread"
 	no_xdp "$NS_A" "$IF_A"
 
-	# Without CAP_SYS_NICE it could lower the thread but never put it back: refused.
-	renice -n -5 -p "$napi" >/dev/null
+	# Without CAP_SYS_NICE the poller cannot become real-time.
 	out=$(setpriv --bounding-set -sys_nice --inh-caps -sys_nice \
 		scripts/lab.sh exec "$LAB_ID" a "$XF" bench rxdrop -i "$IF_A" --cpu 1 --napi-yield \
 		-t 0.3 2>&1) && fail "--napi-yield without CAP_SYS_NICE succeeded"
-	expect_match "CAP_SYS_NICE" "$out" "needs CAP_SYS_NICE to put the NAPI thread \\(pid $napi\\) back to nice -5"
-	expect "NAPI thread nice untouched without CAP_SYS_NICE" "$(nice_of "$napi")" -5
+	expect "one line" "$(wc -l <<<"$out")" 1
+	expect_match "CAP_SYS_NICE" "$out" "cannot make this thread SCHED_FIFO .*needs CAP_SYS_NICE"
 	no_xdp "$NS_A" "$IF_A"
 
 	out=$(in_a "$XF" bench l2fwd -i "$IF_A" --napi-yield --wait spin 2>&1) &&
 		fail "--napi-yield with --wait spin accepted"
 	expect_match "spin refused" "$out" "--napi-yield needs --wait poll"
 
-	# Threaded NAPI off: NAPI runs in softirq context, there is no thread to lower.
+	# Threaded NAPI off: NAPI runs in softirq context, there is no thread to yield to.
 	in_a sh -c "echo 0 >/sys/class/net/$IF_A/threaded"
 	in_a "$XF" bench rxdrop -i "$IF_A" --cpu 1 --napi-yield -t 0.3 -v --interval 0 --json \
 		>"$T_DIR/soft.json" 2>"$T_DIR/soft.err" || fail "bench failed: $(cat "$T_DIR/soft.err")"
@@ -209,9 +219,6 @@ test_bench_napi_yield_ambiguous() {
 	expect "one line" "$(wc -l <<<"$out")" 1
 	expect_match "ambiguous NAPI" "$out" \
 		"interface '$IF_A' queue 1: the driver does not say which of its NAPI threads serves this queue"
-	for pid in $(pgrep -x "napi/$IF_A-[0-9]*"); do
-		expect "NAPI thread $pid untouched" "$(nice_of "$pid")" 0
-	done
 	no_xdp "$NS_A" "$IF_A"
 }
 

@@ -295,6 +295,30 @@ cf_shared_slots() {
 	expect "slot 1" "$(cf_kv s slot1)" 1200
 }
 
+# NAPI yielding with two sockets on queue 0, threaded NAPI on the program's CPU.
+cf_napi_yield() {
+	lab_up
+	in_a ethtool -K "$IF_A" gro on >/dev/null
+	in_a sh -c "echo 1 >/sys/class/net/$IF_A/threaded"
+	local napi
+	napi=$(pgrep -x "napi/$IF_A-[0-9]*" | head -n 1)
+	[ -n "$napi" ] || fail "no NAPI thread for $IF_A"
+	taskset -pc 0 "$napi" >/dev/null
+	renice -n 3 -p "$napi" >/dev/null
+	cf_start y a napi_yield -i "$IF_A" --mode "$1" -n 2000 -N 1200 --dport 4242 \
+		--dport2 4243 $(cf_peer_b)
+	local pid=$CF_PID
+	cf_send "$IF_B" "$MAC_A" 2000 64-1500 $(cf_rate "$1")
+	cf_send "$IF_B" "$MAC_A" 1200 64-1500 --dst-port 4243 $(cf_rate "$1")
+	cf_end y "$pid"
+	expect "NAPI thread" "$(cf_kv y napi)" "$napi"
+	expect "slot 0" "$(cf_kv y slot0)" 2000
+	expect "slot 1" "$(cf_kv y slot1)" 1200
+	expect "NAPI thread nice untouched" "$(ps -o ni= -p "$napi" | tr -d ' ')" 3
+}
+
+test_conform_napi_yield_native() { cf_napi_yield native; }
+
 test_conform_shared_slots_native() { cf_shared_slots native; }
 test_conform_shared_slots_generic() { cf_shared_slots generic; }
 

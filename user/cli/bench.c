@@ -100,9 +100,10 @@ static void bench_usage(FILE *f)
 		"(default 1, 0: off) on stderr and a summary at the end (--json: one JSON object).\n"
 		"Receive modes default to 16384 frames of 2048 bytes and 8192-entry fill and RX\n"
 		"rings (the app shares its core with NAPI) and --wait poll; txonly to 4096 frames\n"
-		"of 4096 bytes and --wait spin. --napi-yield (with --wait poll) lowers the queue's\n"
-		"NAPI thread to nice 19 while the bench runs when it shares our CPU: it then runs\n"
-		"only while we sleep, and no receive work is spent on packets we cannot take.\n"
+		"of 4096 bytes and --wait spin. --napi-yield (with --wait poll): when the queue's\n"
+		"NAPI thread shares our CPU, we run SCHED_FIFO 1 and preempt it whenever we have\n"
+		"packets to take; it runs while we sleep, and no receive work is spent on packets\n"
+		"we cannot take.\n"
 		"--multi-buffer: packets larger than a frame (up to %d bytes, MTU 9000) as chains\n"
 		"of frames, counted as packets.\n", PAT_MAX_JUMBO);
 }
@@ -313,8 +314,8 @@ static int parse_bench(int argc, char **argv, struct bench_opts *o)
 		return -1;
 	}
 	if (o->port.napi_yield && o->wait == W_SPIN) {
-		cli_err("bench: --napi-yield needs --wait poll: a spinning poller would starve the "
-			"NAPI thread it lowers");
+		cli_err("bench: --napi-yield needs --wait poll: a spinning real-time poller would "
+			"starve the NAPI thread");
 		return -1;
 	}
 	if (o->nrules && o->mode == B_TXONLY) {

@@ -1,99 +1,119 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* NAPI co-scheduling: when the NAPI thread of a queue shares a CPU with the thread that
- * polls the queue's socket, the NAPI thread is given the lowest priority (nice 19), so it
- * runs while the poller sleeps and is preempted as soon as the poller has packets to take.
- * The kernel then never does receive work (an skb converted, the program run, a copy into
- * the UMEM) for packets the application cannot absorb: with the poller behind at equal
- * priority, the NAPI thread fills the RX ring and keeps running only to drop at "RX ring
- * full" while the poller waits for the CPU. Excess load stays in the driver's queue, where
- * dropping (or pushing back on the sender) is cheap.
+/* NAPI co-scheduling. When the NAPI thread of a queue shares a CPU with the thread that
+ * polls the queue's socket, the poller is made SCHED_FIFO (priority 1, the lowest real-time
+ * one): it preempts the NAPI thread as soon as it has packets to take, and the NAPI thread
+ * runs while the poller sleeps in poll(), at its own priority against everything else. At
+ * equal priority the NAPI thread keeps filling a full RX ring and drops what it has just
+ * paid to receive (an skb converted, the program run, a copy into the UMEM) while the
+ * poller waits for the CPU; yielded, excess load stays in the driver's queue, where
+ * dropping, or pushing back on the sender, is cheap.
  *
- * Threads are lowered once per process (ports on one queue share its NAPI thread) and put
- * back when the last port using them closes, unless someone else changed them meanwhile. */
+ * The NAPI thread itself is left alone: lowering it instead would also put it behind every
+ * other task on that CPU, and it starves as soon as anything else runs there.
+ *
+ * Threads are raised once per process (ports one thread polls share it) and put back when
+ * the last port using them closes, unless someone changed them meanwhile. */
 #include <errno.h>
-#include <linux/capability.h>
 #include <pthread.h>
 #include <sched.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
 #include "xf_internal.h"
 #include "xskflow/sysinfo.h"
 
-#define NAPI_YIELD_NICE 19
-#define NAPI_MAX_LOWERED 32
+#define YIELD_RT_PRIO 1
+#define MAX_RAISED 64
 
-static struct lowered {
-	int pid;
-	int nice_was;
+static struct raised {
+	pid_t tid;
+	int policy_was;
+	struct sched_param param_was;
 	unsigned int refs;
-} lowered[NAPI_MAX_LOWERED];
-static pthread_mutex_t lowered_lock = PTHREAD_MUTEX_INITIALIZER;
+} raised[MAX_RAISED];
+static pthread_mutex_t raised_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static struct lowered *lowered_find(int pid)
+static const char *policy_str(int policy)
 {
-	for (int i = 0; i < NAPI_MAX_LOWERED; i++)
-		if (lowered[i].refs && lowered[i].pid == pid)
-			return &lowered[i];
+	switch (policy) {
+	case SCHED_FIFO: return "SCHED_FIFO";
+	case SCHED_RR: return "SCHED_RR";
+	case SCHED_OTHER: return "SCHED_OTHER";
+	case SCHED_BATCH: return "SCHED_BATCH";
+	case SCHED_IDLE: return "SCHED_IDLE";
+	default: return "an unknown policy";
+	}
+}
+
+static bool realtime(int policy)
+{
+	return policy == SCHED_FIFO || policy == SCHED_RR;
+}
+
+static struct raised *raised_find(pid_t tid)
+{
+	for (int i = 0; i < MAX_RAISED; i++)
+		if (raised[i].refs && raised[i].tid == tid)
+			return &raised[i];
 	return NULL;
 }
 
-static struct lowered *lowered_new(void)
+/* Make the calling thread SCHED_FIFO YIELD_RT_PRIO (or count one more user). */
+static int raise_self(const char *ifname, __u32 queue, int napi_pid, pid_t *tid_out)
 {
-	for (int i = 0; i < NAPI_MAX_LOWERED; i++)
-		if (!lowered[i].refs)
-			return &lowered[i];
-	return NULL;
-}
+	struct sched_param rt = { .sched_priority = YIELD_RT_PRIO }, was;
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+	struct raised *r = raised_find(tid);
+	int policy, err;
 
-static int lower(int pid, const char *ifname, __u32 queue)
-{
-	struct lowered *l = lowered_find(pid);
-	int nice, err;
-
-	if (l) {
-		l->refs++;
+	if (r) {
+		r->refs++;
+		*tid_out = tid;
 		return 0;
 	}
-	l = lowered_new();
-	if (!l) {
-		xf_err("interface '%s' queue %u: more than %d NAPI threads lowered by this process",
-		       ifname, queue, NAPI_MAX_LOWERED);
+	policy = sched_getscheduler(0);
+	if (policy < 0 || sched_getparam(0, &was)) {
+		err = -errno;
+		xf_err("interface '%s' queue %u: cannot read this thread's scheduling policy: %s",
+		       ifname, queue, strerror(-err));
+		return err;
+	}
+	if (realtime(policy)) {
+		xf_info("interface '%s' queue %u: this thread runs %s already: it preempts the "
+			"NAPI thread (pid %d)", ifname, queue, policy_str(policy), napi_pid);
+		return 0;
+	}
+	for (r = raised; r < raised + MAX_RAISED && r->refs; r++)
+		;
+	if (r == raised + MAX_RAISED) {
+		xf_err("interface '%s' queue %u: more than %d poller threads yielding to NAPI in "
+		       "this process", ifname, queue, MAX_RAISED);
 		return -ENOSPC;
 	}
-	errno = 0;
-	nice = getpriority(PRIO_PROCESS, (id_t)pid);
-	if (nice == -1 && errno) {
+	if (sched_setscheduler(0, SCHED_FIFO, &rt)) {
 		err = -errno;
-		xf_err("interface '%s' queue %u: cannot read the priority of its NAPI thread (pid "
-		       "%d): %s", ifname, queue, pid, strerror(-err));
+		xf_err("interface '%s' queue %u: cannot make this thread SCHED_FIFO to yield the "
+		       "CPU to NAPI only while it sleeps: %s; NAPI yielding needs CAP_SYS_NICE "
+		       "(or RLIMIT_RTPRIO >= %d), or turn it off", ifname, queue, strerror(-err),
+		       YIELD_RT_PRIO);
 		return err;
 	}
-	/* Lowering a thread of our own user needs nothing; raising it back does. */
-	if (nice < NAPI_YIELD_NICE && !xf_have_cap(CAP_SYS_NICE)) {
-		xf_err("interface '%s' queue %u: NAPI yielding needs CAP_SYS_NICE to put the NAPI "
-		       "thread (pid %d) back to nice %d afterwards; grant it or turn yielding off",
-		       ifname, queue, pid, nice);
-		return -EPERM;
-	}
-	if (setpriority(PRIO_PROCESS, (id_t)pid, NAPI_YIELD_NICE)) {
-		err = -errno;
-		xf_err("interface '%s' queue %u: cannot lower the priority of its NAPI thread (pid "
-		       "%d): %s; NAPI yielding needs CAP_SYS_NICE, or turn it off", ifname, queue,
-		       pid, strerror(-err));
-		return err;
-	}
-	*l = (struct lowered){ .pid = pid, .nice_was = nice, .refs = 1 };
-	xf_info("interface '%s' queue %u: NAPI thread pid %d lowered from nice %d to %d: it runs "
-		"while this thread sleeps", ifname, queue, pid, nice, NAPI_YIELD_NICE);
+	*r = (struct raised){ .tid = tid, .policy_was = policy, .param_was = was, .refs = 1 };
+	*tid_out = tid;
+	xf_info("interface '%s' queue %u: this thread (tid %d) now runs SCHED_FIFO %d: it "
+		"preempts the NAPI thread (pid %d), which runs while it sleeps", ifname, queue,
+		tid, YIELD_RT_PRIO, napi_pid);
 	return 0;
 }
 
-int xf_napi_yield(const char *ifname, __u32 queue, int *pid_out)
+int xf_napi_yield(const char *ifname, __u32 queue, int *napi_out, pid_t *tid_out)
 {
 	cpu_set_t mine, its, both;
 	int pid, policy, err;
 
-	*pid_out = 0;
+	*napi_out = 0;
+	*tid_out = 0;
 	pid = xf_sysinfo_napi_thread(ifname, queue);
 	if (pid == -ENOENT) {
 		xf_err("interface '%s' queue %u: the driver does not say which of its NAPI threads "
@@ -109,7 +129,7 @@ int xf_napi_yield(const char *ifname, __u32 queue, int *pid_out)
 	}
 	if (pid == 0) {
 		xf_info("interface '%s' queue %u: NAPI runs in softirq context (threaded NAPI "
-			"off): nothing to yield", ifname, queue);
+			"off): nothing to yield to", ifname, queue);
 		return 0;
 	}
 	if (sched_getaffinity(0, sizeof(mine), &mine) ||
@@ -122,41 +142,41 @@ int xf_napi_yield(const char *ifname, __u32 queue, int *pid_out)
 	CPU_AND(&both, &mine, &its);
 	if (!CPU_COUNT(&both)) {
 		xf_info("interface '%s' queue %u: NAPI thread pid %d runs on other CPUs than this "
-			"thread: left as it is", ifname, queue, pid);
+			"thread: nothing to yield", ifname, queue, pid);
 		return 0;
 	}
 	policy = sched_getscheduler(pid);
-	if (policy != SCHED_OTHER && policy != SCHED_BATCH) {
-		xf_err("interface '%s' queue %u: NAPI thread pid %d %s; NAPI yielding works on "
-		       "SCHED_OTHER threads: put it back (chrt -o -p 0 %d) or turn yielding off",
-		       ifname, queue, pid, policy < 0 ? "has no readable policy" :
-		       policy == SCHED_FIFO ? "runs under SCHED_FIFO" :
-		       policy == SCHED_RR ? "runs under SCHED_RR" : "has a real-time policy", pid);
+	if (policy < 0 || realtime(policy)) {
+		xf_err("interface '%s' queue %u: NAPI thread pid %d %s%s; NAPI yielding works "
+		       "with a SCHED_OTHER NAPI thread: put it back (chrt -o -p 0 %d) or turn "
+		       "yielding off", ifname, queue, pid, policy < 0 ? "has no readable policy" :
+		       "runs under ", policy < 0 ? "" : policy_str(policy), pid);
 		return -EPERM;
 	}
-	pthread_mutex_lock(&lowered_lock);
-	err = lower(pid, ifname, queue);
-	pthread_mutex_unlock(&lowered_lock);
+	pthread_mutex_lock(&raised_lock);
+	err = raise_self(ifname, queue, pid, tid_out);
+	pthread_mutex_unlock(&raised_lock);
 	if (!err)
-		*pid_out = pid;
+		*napi_out = pid;
 	return err;
 }
 
-void xf_napi_unyield(int pid)
+void xf_napi_unyield(pid_t tid)
 {
-	struct lowered *l;
+	struct sched_param now;
+	struct raised *r;
 
-	if (!pid)
+	if (!tid)
 		return;
-	pthread_mutex_lock(&lowered_lock);
-	l = lowered_find(pid);
-	if (l && --l->refs == 0) {
-		/* Only undo our own change: the thread may be gone, or re-set by someone. */
-		errno = 0;
-		if (getpriority(PRIO_PROCESS, (id_t)pid) == NAPI_YIELD_NICE && !errno &&
-		    setpriority(PRIO_PROCESS, (id_t)pid, l->nice_was))
-			xf_warn("NAPI thread pid %d: cannot put its nice %d back: %s", pid,
-				l->nice_was, strerror(errno));
+	pthread_mutex_lock(&raised_lock);
+	r = raised_find(tid);
+	if (r && --r->refs == 0) {
+		/* Only undo our own change: the thread may be gone, or set by someone else. */
+		if (sched_getscheduler(tid) == SCHED_FIFO && !sched_getparam(tid, &now) &&
+		    now.sched_priority == YIELD_RT_PRIO &&
+		    sched_setscheduler(tid, r->policy_was, &r->param_was))
+			xf_warn("thread %d: cannot put its scheduling policy back to %s: %s", tid,
+				policy_str(r->policy_was), strerror(errno));
 	}
-	pthread_mutex_unlock(&lowered_lock);
+	pthread_mutex_unlock(&raised_lock);
 }

@@ -46,7 +46,8 @@ struct xf_port {
 	bool has_rx, has_tx, need_wakeup, in_map, shared, sg;
 	bool rx_dropping;		/* in the middle of dropping a chain that is too long */
 	__u64 rx_chains_dropped;	/* chains of more than XF_PKT_MAX_SEGS frames */
-	int napi_pid;			/* NAPI thread lowered for us (napi_yield), or 0 */
+	int napi_pid;			/* NAPI thread we yield to (napi_yield), or 0 */
+	pid_t yield_tid;		/* the poller thread raised for it, or 0 */
 	enum xf_bind_mode mode;
 	char ifname[IF_NAMESIZE];
 	char driver[XF_DRIVER_MAX];
@@ -218,7 +219,8 @@ static void port_close(struct xf_port *p)
 {
 	struct xf_umem *u = p->umem;
 
-	xf_napi_unyield(p->napi_pid);
+	xf_napi_unyield(p->yield_tid);
+	p->yield_tid = 0;
 	p->napi_pid = 0;
 	xsk_socket__delete(p->xsk);
 	p->xsk = NULL;
@@ -807,7 +809,7 @@ int xf_port__napi_yield(struct xf_port *p)
 {
 	if (!p->has_rx || p->napi_pid)
 		return 0;
-	return xf_napi_yield(p->ifname, p->queue, &p->napi_pid);
+	return xf_napi_yield(p->ifname, p->queue, &p->napi_pid, &p->yield_tid);
 }
 
 int xf_port__napi_thread(const struct xf_port *p)

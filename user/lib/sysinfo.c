@@ -784,7 +784,7 @@ int xf_sysinfo_xdp_attached(const char *ifname, struct xf_xdp_attached *out)
 
 /* ---- memory ---- */
 
-bool xf_have_cap(int cap)
+static bool have_cap(int cap)
 {
 	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
@@ -816,7 +816,7 @@ int xf_sysinfo_mem(struct xf_mem_info *out)
 		return -errno;
 	m.memlock_cur = rl.rlim_cur == RLIM_INFINITY ? UINT64_MAX : rl.rlim_cur;
 	m.memlock_max = rl.rlim_max == RLIM_INFINITY ? UINT64_MAX : rl.rlim_max;
-	m.cap_ipc_lock = xf_have_cap(CAP_IPC_LOCK);
+	m.cap_ipc_lock = have_cap(CAP_IPC_LOCK);
 	m.pinned = xf_pinned_bytes();
 	m.pin_limit = xf_pin_limit(&m.pin_limit_source);
 	return fill_out(out, &m, sizeof(m));
