@@ -250,8 +250,9 @@ jumbo_args() {
 }
 
 gen_jumbo() {
-	local out=$TMP/gen/jumbo.json
+	local out=$TMP/gen/jumbo.json t0
 
+	t0=$(pkts "$NS_B" "$IF_B" tx)
 	nice -n "$NICE" scripts/lab.sh exec "$LAB_ID" b "$XF" bench txonly -i "$IF_B" \
 		--cpu "$GEN_CPU" --multi-buffer -s "$1" --dst-mac "$MAC_A" --src-ip "$IP4_B" \
 		--dst-ip "$IP4_A" --dst-port 4242 -t "$2" --interval 0 --json >"$out" \
@@ -259,7 +260,8 @@ gen_jumbo() {
 		echo "bench: the jumbo generator failed: $(cat "$TMP/gen/jumbo.err")" >&2
 		return 1
 	}
-	GEN_SENT=$(jq .tx_packets "$out")
+	# What left b (the summary counts completions seen before it stopped, not all of them).
+	GEN_SENT=$(($(pkts "$NS_B" "$IF_B" tx) - t0))
 	GEN_S=$(jq .seconds "$out")
 }
 
