@@ -319,8 +319,10 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
-	if (runtime_start_pollers(&d.rt))
+	if (runtime_start_pollers(&d.rt)) {
+		log_err("cannot start; nothing is left attached");
 		goto out;
+	}
 	timer_arm(d.tfd, d.rt.cfg.daemon.stats_interval);
 	log_running(&d);
 	run(&d);

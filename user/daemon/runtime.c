@@ -136,14 +136,34 @@ static int ports_out(struct rt_port *p, struct cfg_errors *errs)
 	return 0;
 }
 
+/* Start the poller and wait until it has set itself up: a poller that cannot run as
+ * configured fails the start (or the reload) here, instead of a line in the log later. */
 static int poller_start(struct rt_port *p, struct cfg_errors *errs)
 {
-	int err = pthread_create(&p->thread, NULL, poller_main, p);
+	int err;
 
-	if (err) {
+	if (sem_init(&p->ready, 0, 0)) {
+		err = errno;
 		add_err(errs, "[interface %s] queue %u: cannot start the poller thread: %s",
 			p->ifc->conf.name, p->queue, strerror(err));
 		return -err;
+	}
+	err = pthread_create(&p->thread, NULL, poller_main, p);
+	if (err) {
+		sem_destroy(&p->ready);
+		add_err(errs, "[interface %s] queue %u: cannot start the poller thread: %s",
+			p->ifc->conf.name, p->queue, strerror(err));
+		return -err;
+	}
+	while (sem_wait(&p->ready) && errno == EINTR)
+		;
+	sem_destroy(&p->ready);
+	if (p->setup_err) {
+		/* The poller has returned: nothing more of it runs. */
+		pthread_join(p->thread, NULL);
+		add_err(errs, "[interface %s] queue %u: %s", p->ifc->conf.name, p->queue,
+			*p->setup_why ? p->setup_why : strerror(-p->setup_err));
+		return p->setup_err;
 	}
 	p->started = true;
 	return 0;

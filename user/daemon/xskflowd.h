@@ -6,6 +6,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <json-c/json.h>
 #include <xskflow/xskflow.h>
@@ -116,6 +117,11 @@ struct rt_port {
 	unsigned int nouts;
 	pthread_t thread;
 	bool started;
+	/* Start-up handshake: the poller posts @ready once it has set itself up, with
+	 * @setup_err 0 or -errno and, on failure, the reason in @setup_why. */
+	sem_t ready;
+	int setup_err;
+	char setup_why[512];
 	atomic_bool stop;
 	atomic_bool exited;		/* the poller returned (stopped, or failed) */
 	_Atomic(struct dispatch *) disp;
