@@ -290,6 +290,29 @@ static void publish_frames(struct rt_port *p)
 	atomic_store_explicit(&p->fc_tx, fc.tx, relaxed);
 }
 
+/* napi_yield: the library decides by this thread's CPUs, so only the poller, once
+ * pinned, can ask. The library's message names the interface and queue: the caller says
+ * them before it, so they go. */
+static int napi_yield(struct rt_port *p)
+{
+	char why[sizeof(p->setup_why) - 16], prefix[IF_NAMESIZE + 32];
+	const char *msg = why;
+	int err;
+
+	xfd_log_capture(why, sizeof(why));
+	err = xf_port__napi_yield(p->port);
+	xfd_log_capture(NULL, 0);
+	if (!err)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "interface '%s' queue %u: ", p->ifc->conf.name,
+		 p->queue);
+	if (!strncmp(why, prefix, strlen(prefix)))
+		msg += strlen(prefix);
+	snprintf(p->setup_why, sizeof(p->setup_why), "napi_yield: %s",
+		 *msg ? msg : strerror(-err));
+	return err;
+}
+
 /* What the poller does on its own thread before it polls. Returns 0 or -errno with the
  * reason in p->setup_why. */
 static int setup(struct rt_port *p)
@@ -307,7 +330,7 @@ static int setup(struct rt_port *p)
 			log_warn("interface '%s' queue %u: cannot pin the poller to CPU %d",
 				 p->ifc->conf.name, p->queue, p->cpu);
 	}
-	return 0;
+	return p->ifc->conf.napi_yield ? napi_yield(p) : 0;
 }
 
 void *poller_main(void *arg)
