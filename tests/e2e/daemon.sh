@@ -712,7 +712,7 @@ cap_hex() {
 
 # Privilege drop: a throwaway system user runs the daemon after setup with only
 # CAP_NET_ADMIN(12), CAP_NET_RAW(13), CAP_IPC_LOCK(14), CAP_PERFMON(38), CAP_BPF(39) — no
-# CAP_SYS_ADMIN(21);
+# CAP_SYS_ADMIN(21), and no CAP_SYS_NICE(23) without napi_yield (test_daemon_napi_yield_user);
 # traffic flows, a reload that re-creates the sockets (a 16 MiB UMEM, past the 8 MiB
 # memlock limit) and adds a rule works, a reload that adds an interface attaches as the
 # user, one whose stale program cannot be identified is refused in one line saying what
@@ -1226,4 +1226,165 @@ test_daemon_multi_buffer_forward() {
 		fail "frames lost: $(grep "did not come home" "$T_DIR/d.log")"
 	fi
 	no_xdp "$NS_A" "$IF_A2"
+}
+
+# napi_conf NAME CPU YIELD: reflect_conf with the poller of queue 0 on CPU and napi_yield.
+napi_conf() {
+	reflect_conf "$1"
+	sed -i "s/^queues = 0$/queues = 0\ncpus = $2\nnapi_yield = $3/" "$T_DIR/$1.conf"
+}
+
+# napi_yield: threaded NAPI on CPU 1 (napi_thread and nice_of are bench.sh's), the poller
+# pinned there. The NAPI thread runs at nice 19 while the queue runs, every echo is answered,
+# stats show the thread; a reload that changes only rules leaves it so. It gets its own nice
+# (5) back when a reload turns napi_yield off, when one moves the poller to CPU 0 (where it
+# shares nothing and lowers nothing), when one removes the interface, and at SIGTERM (after
+# running with busy_poll as well).
+test_daemon_napi_yield() {
+	[ "$(nproc)" -ge 2 ] || fail "this test needs 2 CPUs (the NAPI thread on one, then apart)"
+	lab_up -p
+	local napi
+	napi=$(napi_thread)
+	taskset -pc 1 "$napi" >/dev/null
+	renice -n 5 -p "$napi" >/dev/null
+	napi_conf d 1 yes
+	start_daemon d
+	expect "NAPI thread nice while the daemon runs" "$(nice_of "$napi")" 19
+	expect_match "lowering logged" "$(cat "$T_DIR/d.log")" \
+		"interface '$IF_A' queue 0: NAPI thread pid $napi lowered from nice 5 to 19"
+	expect "echo with the NAPI thread yielding (ok bad lost)" \
+		"$(echo_client "$IP4_A" 4242 300)" "300 0 0"
+	ctl stats >"$T_DIR/stats.json"
+	expect "napi_thread in stats" \
+		"$(jget "$T_DIR/stats.json" '.interfaces[0].queues[0].napi_thread')" "$napi"
+	expect "poller CPU" "$(jget "$T_DIR/stats.json" '.interfaces[0].queues[0].cpu')" 1
+	expect "reflect tx" "$(jget "$T_DIR/stats.json" '.handlers[0].tx')" 300
+	printf '[rule other]\ninterface = %s\nmatch = udp dport 4250\naction = drop\n' "$IF_A" \
+		>>"$T_DIR/d.conf"
+	expect "reload changing rules" "$(ctl reload | jq -r .ok)" true
+	expect "queue kept running" "$(grep -c "settings changed" "$T_DIR/d.log")" 0
+	expect "NAPI thread nice after it" "$(nice_of "$napi")" 19
+
+	napi_conf d 1 no
+	expect "reload turning napi_yield off" "$(ctl reload | jq -r .ok)" true
+	expect "NAPI thread nice after napi_yield = no" "$(nice_of "$napi")" 5
+	expect "no napi_thread" "$(ctl stats | jq '.interfaces[0].queues[0].napi_thread')" null
+	napi_conf d 1 yes
+	expect "reload turning napi_yield on" "$(ctl reload | jq -r .ok)" true
+	expect "NAPI thread nice after napi_yield = yes" "$(nice_of "$napi")" 19
+	napi_conf d 0 yes
+	expect "reload moving the poller" "$(ctl reload | jq -r .ok)" true
+	expect "NAPI thread nice with the poller on CPU 0" "$(nice_of "$napi")" 5
+	expect_match "apart logged" "$(cat "$T_DIR/d.log")" \
+		"NAPI thread pid $napi runs on other CPUs than this thread"
+	expect "echo after the moves (ok bad lost)" "$(echo_client "$IP4_A" 4242 50)" "50 0 0"
+	napi_conf d 1 yes
+	expect "reload moving it back" "$(ctl reload | jq -r .ok)" true
+	expect "NAPI thread nice with the poller back" "$(nice_of "$napi")" 19
+	{ daemon_section; printf '[interface %s]\n' "$IF_A2"; } | dconf d
+	expect "reload removing the interface" "$(ctl reload | jq -r .ok)" true
+	expect "NAPI thread nice after the interface went" "$(nice_of "$napi")" 5
+	# Back, with busy polling: the poller still sleeps in poll() when idle, so the two go
+	# together.
+	napi_conf d 1 yes
+	sed -i 's/^napi_yield = yes$/napi_yield = yes\nbusy_poll = 50/' "$T_DIR/d.conf"
+	expect "reload adding it again" "$(ctl reload | jq -r .ok)" true
+	expect "NAPI thread nice with it back" "$(nice_of "$napi")" 19
+	expect "echo with busy polling too (ok bad lost)" "$(echo_client "$IP4_A" 4242 50)" \
+		"50 0 0"
+	stop_daemon d
+	expect "NAPI thread nice after SIGTERM" "$(nice_of "$napi")" 5
+	no_xdp "$NS_A" "$IF_A2"
+}
+
+# napi_yield errors: a bad value is one config line. A NAPI thread under SCHED_FIFO fails
+# the start (the reason in one line, nothing left behind) and a reload that turns
+# napi_yield on, while the previous configuration keeps running; put back to SCHED_OTHER
+# as the message says, the same reload works.
+test_daemon_napi_yield_errors() {
+	[ "$(nproc)" -ge 2 ] || fail "this test needs 2 CPUs (the NAPI thread on CPU 1)"
+	lab_up
+	local napi out
+	napi_conf bad 1 maybe
+	out=$("$XFD" -n -c "$T_DIR/bad.conf" 2>&1) && fail "-n accepted napi_yield = maybe"
+	expect "one line" "$(echo "$out" | wc -l)" 1
+	expect_match "bad value" "$out" "bad.conf:8: napi_yield: 'maybe' is not yes or no"
+
+	napi=$(napi_thread)
+	taskset -pc 1 "$napi" >/dev/null
+	renice -n 5 -p "$napi" >/dev/null
+	chrt -f -p 10 "$napi"
+	napi_conf d 1 yes
+	out=$(in_a "$XFD" -c "$T_DIR/d.conf" 2>&1) && fail "started with a SCHED_FIFO NAPI thread"
+	echo "$out"
+	expect "error lines" "$(grep -c 'error:' <<<"$out")" 2
+	expect_match "start refused" "$(grep -m1 'error:' <<<"$out")" \
+		"error: \[interface $IF_A\] queue 0: napi_yield: NAPI thread pid $napi runs under SCHED_FIFO; NAPI yielding works on SCHED_OTHER threads: put it back \(chrt -o -p 0 $napi\) or turn yielding off$"
+	no_xdp "$NS_A" "$IF_A"
+	[ ! -e "$T_DIR/ctl.sock" ] || fail "control socket left after a failed start"
+
+	napi_conf d 1 no
+	start_daemon d
+	napi_conf d 1 yes
+	ctl reload >"$T_DIR/r.json" && fail "a reload with a SCHED_FIFO NAPI thread succeeded"
+	expect "one error" "$(jget "$T_DIR/r.json" '.errors | length')" 1
+	expect_match "reload error" "$(jget "$T_DIR/r.json" '.errors[0]')" \
+		"^\[interface $IF_A\] queue 0: napi_yield: NAPI thread pid $napi runs under SCHED_FIFO"
+	expect "echo after the failed reload (ok bad lost)" "$(echo_client "$IP4_A" 4242 20)" \
+		"20 0 0"
+	chrt -o -p 0 "$napi"
+	expect "NAPI thread nice untouched" "$(nice_of "$napi")" 5
+	expect "the same reload" "$(ctl reload | jq -r .ok)" true
+	expect "NAPI thread nice after it" "$(nice_of "$napi")" 19
+	expect "reloads, failures" "$(ctl status | jq -c '[.reloads, .reload_failures]')" "[1,1]"
+	stop_daemon d
+	expect "NAPI thread nice after SIGTERM" "$(nice_of "$napi")" 5
+}
+
+# napi_yield after the privilege drop: CAP_SYS_NICE is kept (and only with napi_yield: see
+# test_daemon_user_drops_privileges), the poller lowers the NAPI thread as the user, and the
+# user puts it back at SIGTERM. Started without napi_yield, the daemon has given
+# CAP_SYS_NICE up and refuses a reload that turns it on, in one line saying to restart.
+test_daemon_napi_yield_user() {
+	[ "$(nproc)" -ge 2 ] || fail "this test needs 2 CPUs (the NAPI thread on CPU 1)"
+	lab_up
+	local user="xfd$LAB_ID" napi t out
+	useradd --system --no-create-home --shell /usr/sbin/nologin "$user" ||
+		fail "cannot create a user"
+	# shellcheck disable=SC2064
+	trap "scripts/lab.sh down $LAB_ID; userdel $user 2>/dev/null; rm -rf $T_DIR" EXIT
+	mkdir "$T_DIR/run"
+	chown "$user" "$T_DIR/run"
+	chmod 711 "$T_DIR"
+	napi=$(napi_thread)
+	taskset -pc 1 "$napi" >/dev/null
+	renice -n 5 -p "$napi" >/dev/null
+	{ printf '[daemon]\ncontrol_socket = %s\nstats_interval = 0\nuser = %s\n' \
+		"$T_DIR/run/ctl.sock" "$user"
+	  printf '[interface %s]\ncpus = 1\nnapi_yield = yes\n' "$IF_A"; } | dconf d
+	chgrp "$user" "$T_DIR/d.conf"
+	chmod 640 "$T_DIR/d.conf"
+	start_daemon d
+	expect_match "kept, and why" "$(cat "$T_DIR/d.log")" \
+		"interface '$IF_A': napi_yield puts NAPI threads back .* needs CAP_SYS_NICE: keeping it"
+	for t in /proc/"$DPID"/task/*; do
+		expect "CapEff of $(cat "$t/comm")" "$(awk '/^CapEff:/ {print $2}' "$t/status")" \
+			"$(cap_hex 12 13 14 23 38 39)"
+	done
+	expect "NAPI thread nice while the daemon runs" "$(nice_of "$napi")" 19
+	stop_daemon d
+	expect "NAPI thread nice after SIGTERM" "$(nice_of "$napi")" 5
+
+	sed -i 's/^napi_yield = yes$/napi_yield = no/' "$T_DIR/d.conf"
+	start_daemon d
+	expect "CapEff without napi_yield" "$(awk '/^CapEff:/ {print $2}' /proc/"$DPID"/status)" \
+		"$(cap_hex 12 13 14 38 39)"
+	sed -i 's/^napi_yield = no$/napi_yield = yes/' "$T_DIR/d.conf"
+	out=$("$XF" ctl -s "$T_DIR/run/ctl.sock" reload)
+	expect "reload refused" "$(echo "$out" | jq -r .ok)" false
+	expect "one error" "$(echo "$out" | jq '.errors | length')" 1
+	expect_match "why and what to do" "$(echo "$out" | jq -r '.errors[0]')" \
+		"d.conf:7: napi_yield: \[interface $IF_A\] turns it on, but xskflowd gave up CAP_SYS_NICE when it switched to user '$user' .*; restart the daemon to apply$"
+	expect "NAPI thread nice untouched" "$(nice_of "$napi")" 5
+	stop_daemon d
 }

@@ -222,6 +222,18 @@ static void test_defaults(void **state)
 	assert_true(l.cfg.ifaces[0].need_wakeup);
 	assert_false(l.cfg.ifaces[0].multi_buffer);
 	assert_int_equal(l.cfg.ifaces[0].ncpus, 0);
+	assert_false(l.cfg.ifaces[0].napi_yield);
+	unload(&l);
+	/* NAPI yielding too, and it goes with busy polling: the pollers sleep in poll(). */
+	load(IFACE "queues = 0\nnapi_yield = yes\ncpus = 0\nbusy_poll = 50\n"
+	     "[interface veth1]\nnapi_yield = no\n", &l);
+	dump_errors(&l);
+	assert_int_equal(l.ret, 0);
+	assert_true(l.cfg.ifaces[0].napi_yield);
+	assert_false(l.cfg.ifaces[1].napi_yield);
+	assert_int_equal(config_iface_line(&l.cfg.ifaces[0], "napi_yield"), 3);
+	assert_int_equal(config_iface_line(&l.cfg.ifaces[1], "napi_yield"), 7);
+	assert_int_equal(config_iface_line(&l.cfg.ifaces[0], "hugepages"), 1);
 	unload(&l);
 	/* Multi-buffer is a port option of the library: accepted, per interface. */
 	load(IFACE "queues = 0\nmulti_buffer = yes\n[interface veth1]\nmulti_buffer = no\n", &l);
@@ -260,6 +272,7 @@ static void test_bad_values(void **state)
 		{ "need_wakeup = maybe", "need_wakeup", "not yes or no" },
 		{ "hugepages = perhaps", "hugepages", "not yes or no" },
 		{ "multi_buffer = jumbo", "multi_buffer", "'jumbo' is not yes or no" },
+		{ "napi_yield = nice", "napi_yield", "'nice' is not yes or no" },
 		{ "ring_size = 100", "ring_size", "not a power of two" },
 		{ "busy_poll = 1e3", "busy_poll", "not a whole number" },
 		{ "cpus = 4095", "cpus", "not within 0-1023" },

@@ -465,6 +465,10 @@ static const struct cfg_key keys[] = {
 		 "arrive and leave as chains of frames (Linux 6.6+)" },
 	{ I(cpus), "list", "", .set = set_list, .max = CFG_MAX_CPUS - 1,
 	  .doc = "CPUs for the pollers, assigned in queue order round robin; empty: any" },
+	{ I(napi_yield), "bool", "no", .set = set_bool,
+	  .doc = "each poller lowers its queue's NAPI thread to nice 19 if it shares the poller's "
+		 "CPU (threaded NAPI; see cpus), so it runs while the poller sleeps; put back "
+		 "when the queue stops. Needs CAP_SYS_NICE, Linux 6.8+" },
 
 	{ FIELD(CFG_RULE, struct cfg_rule, "interface", iface), "name", NULL, .set = set_ifname,
 	  .flags = CK_REQUIRED,
@@ -976,6 +980,11 @@ static unsigned int line_of(const struct cfg_where *at, enum cfg_kind kind, cons
 unsigned int config_daemon_line(const struct config *cfg, const char *key)
 {
 	return line_of(&cfg->daemon.at, CFG_DAEMON, key);
+}
+
+unsigned int config_iface_line(const struct cfg_iface *ifc, const char *key)
+{
+	return line_of(&ifc->at, CFG_INTERFACE, key);
 }
 
 static void check_ifaces(struct parse *ps)

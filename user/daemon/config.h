@@ -78,6 +78,7 @@ struct cfg_iface {
 	bool need_wakeup, hugepages, multi_buffer;
 	__u8 cpus[CFG_MAX_CPUS / 8];		/* bitmap; empty: no pinning */
 	unsigned int ncpus;
+	bool napi_yield;			/* pollers lower the NAPI thread on their CPU */
 	/* Derived from the rules: interfaces its packets are forwarded to. Each poller of
 	 * this interface owns a TX socket on each of them, on its own UMEM. */
 	char outs[CFG_MAX_OUTS][IF_NAMESIZE];
@@ -142,6 +143,8 @@ const struct cfg_handler *config_handler(const struct config *cfg, const char *n
 
 /* The line of a [daemon] key (that of the section when the key is not written). */
 unsigned int config_daemon_line(const struct config *cfg, const char *key);
+/* The same for a key of an [interface NAME] section. */
+unsigned int config_iface_line(const struct cfg_iface *ifc, const char *key);
 
 bool cfg_bit(const __u8 *map, unsigned int i);
 const char *handler_type_str(enum handler_type t);

@@ -100,10 +100,19 @@ static void metrics_switch(struct daemon *d)
 	d->metrics = m;
 }
 
+/* A reload refused for one reason: logged, and the only error of the reply. */
+static void one_error(struct cfg_errors *errs, const char *msg)
+{
+	log_err("%s", msg);
+	errs->msg = calloc(1, sizeof(*errs->msg));
+	if (errs->msg && (errs->msg[0] = strdup(msg)))
+		errs->n = 1;
+}
+
 static json_object *reload(struct daemon *d, const char *why)
 {
 	json_object *o = json_object_new_object(), *a = json_object_new_array();
-	char old_sock[CFG_SUN_PATH], err[512];
+	char old_sock[CFG_SUN_PATH], err[PATH_MAX + 256];
 	struct cfg_errors errs = {};
 	struct config cfg;
 	int ret;
@@ -123,10 +132,9 @@ static json_object *reload(struct daemon *d, const char *why)
 			 "daemon to apply", d->config, config_daemon_line(&cfg, "user"),
 			 d->rt.cfg.daemon.user,
 			 cfg.daemon.user);
-		log_err("%s", msg);
-		errs.msg = calloc(1, sizeof(*errs.msg));
-		if (errs.msg && (errs.msg[0] = strdup(msg)))
-			errs.n = 1;
+		one_error(&errs, msg);
+	} else if ((ret = privdrop_reload_check(&cfg, err, sizeof(err)))) {
+		one_error(&errs, err);
 	} else {
 		xf_set_pin_limit(cfg.daemon.pinned_limit);
 		ret = runtime_apply(&d->rt, &cfg, &errs);
@@ -319,8 +327,10 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		goto out;
 	}
-	if (runtime_start_pollers(&d.rt))
+	if (runtime_start_pollers(&d.rt)) {
+		log_err("cannot start; nothing is left attached");
 		goto out;
+	}
 	timer_arm(d.tfd, d.rt.cfg.daemon.stats_interval);
 	log_running(&d);
 	run(&d);

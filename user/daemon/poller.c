@@ -290,10 +290,33 @@ static void publish_frames(struct rt_port *p)
 	atomic_store_explicit(&p->fc_tx, fc.tx, relaxed);
 }
 
-void *poller_main(void *arg)
+/* napi_yield: the library decides by this thread's CPUs, so only the poller, once
+ * pinned, can ask. The library's message names the interface and queue: the caller says
+ * them before it, so they go. */
+static int napi_yield(struct rt_port *p)
 {
-	struct rt_port *p = arg;
-	struct xf_pkt pkts[XFD_BURST];
+	char why[sizeof(p->setup_why) - 16], prefix[IF_NAMESIZE + 32];
+	const char *msg = why;
+	int err;
+
+	xfd_log_capture(why, sizeof(why));
+	err = xf_port__napi_yield(p->port);
+	xfd_log_capture(NULL, 0);
+	if (!err)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "interface '%s' queue %u: ", p->ifc->conf.name,
+		 p->queue);
+	if (!strncmp(why, prefix, strlen(prefix)))
+		msg += strlen(prefix);
+	snprintf(p->setup_why, sizeof(p->setup_why), "napi_yield: %s",
+		 *msg ? msg : strerror(-err));
+	return err;
+}
+
+/* What the poller does on its own thread before it polls. Returns 0 or -errno with the
+ * reason in p->setup_why. */
+static int setup(struct rt_port *p)
+{
 	char name[16];
 
 	snprintf(name, sizeof(name), "xf:%.8s:%u", p->ifc->conf.name, p->queue);
@@ -307,6 +330,21 @@ void *poller_main(void *arg)
 			log_warn("interface '%s' queue %u: cannot pin the poller to CPU %d",
 				 p->ifc->conf.name, p->queue, p->cpu);
 	}
+	return p->ifc->conf.napi_yield ? napi_yield(p) : 0;
+}
+
+void *poller_main(void *arg)
+{
+	struct rt_port *p = arg;
+	struct xf_pkt pkts[XFD_BURST];
+
+	/* poller_start() reads the outcome after the post and, on failure, joins. */
+	p->setup_err = setup(p);
+	if (p->setup_err)
+		atomic_store(&p->exited, true);
+	sem_post(&p->ready);
+	if (p->setup_err)
+		return NULL;
 	while (!atomic_load(&p->stop)) {
 		/* The tables are read once per pass; the control thread frees an old one
 		 * only after seeing the epoch move past the pass that could have read it. */

@@ -21,7 +21,7 @@
 #define PIN_ROOT	"/sys/fs/bpf/xskflow"
 
 /* What the daemon does after the drop, and what each of those needs. */
-static const cap_value_t keep[] = {
+static const cap_value_t always[] = {
 	CAP_NET_ADMIN,	/* attach/detach XDP (netlink) on reload and at exit; socket options */
 	CAP_NET_RAW,	/* AF_XDP sockets for queues a reload starts */
 	CAP_IPC_LOCK,	/* UMEM registration outside RLIMIT_MEMLOCK (which root cannot raise
@@ -29,13 +29,18 @@ static const cap_value_t keep[] = {
 	CAP_BPF,	/* load the program for an interface a reload adds; rule tables */
 	CAP_PERFMON,	/* with CAP_BPF only, the verifier refuses the steering program
 			 * (EACCES); CAP_SYS_ADMIN used to imply this */
-	CAP_SYS_ADMIN,	/* only behind libxdp's dispatcher: libxdp finds it by id
-			 * (BPF_PROG_GET_FD_BY_ID) to detach; a program attached directly is
-			 * detached by the fd the daemon holds. Must stay last (see n_keep). */
 };
 
-/* How many of keep[] are kept: all but CAP_SYS_ADMIN unless some interface needs it. */
-static size_t n_keep = sizeof(keep) / sizeof(keep[0]) - 1;
+/* The capabilities kept: always[], and what the configuration at start needs of
+ *   CAP_SYS_NICE	napi_yield: lowering a NAPI thread (a kernel thread, root's) for a
+ *			queue a reload starts, and putting its priority back when a queue
+ *			stops;
+ *   CAP_SYS_ADMIN	only behind libxdp's dispatcher: libxdp finds it by id
+ *			(BPF_PROG_GET_FD_BY_ID) to detach; a program attached directly is
+ *			detached by the fd the daemon holds.
+ * Empty until privdrop(). */
+static cap_value_t keep[sizeof(always) / sizeof(always[0]) + 2];
+static size_t n_keep;
 
 static bool kept(cap_value_t c)
 {
@@ -43,6 +48,50 @@ static bool kept(cap_value_t c)
 		if (keep[i] == c)
 			return true;
 	return false;
+}
+
+static const struct cfg_iface *napi_yielder(const struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_ifaces; i++)
+		if (cfg->ifaces[i].napi_yield)
+			return &cfg->ifaces[i];
+	return NULL;
+}
+
+/* Fill keep[] for the running state @rt. */
+static void choose_caps(const struct runtime *rt)
+{
+	const struct cfg_iface *ny = napi_yielder(&rt->cfg);
+
+	for (n_keep = 0; n_keep < sizeof(always) / sizeof(always[0]); n_keep++)
+		keep[n_keep] = always[n_keep];
+	if (ny) {
+		keep[n_keep++] = CAP_SYS_NICE;
+		log_info("interface '%s': napi_yield puts NAPI threads back to their priority "
+			 "when queues stop, which needs CAP_SYS_NICE: keeping it", ny->name);
+	}
+	for (size_t i = 0; i < rt->n_ifaces; i++) {
+		if (rt->ifaces[i]->steer && xf_steer__dispatched(rt->ifaces[i]->steer)) {
+			keep[n_keep++] = CAP_SYS_ADMIN;
+			log_info("interface '%s': the steering program is behind libxdp's "
+				 "dispatcher, which needs CAP_SYS_ADMIN to detach it: keeping it",
+				 rt->ifaces[i]->conf.name);
+			break;
+		}
+	}
+}
+
+int privdrop_reload_check(const struct config *cfg, char *err, size_t len)
+{
+	const struct cfg_iface *ny = napi_yielder(cfg);
+
+	if (!n_keep || !ny || kept(CAP_SYS_NICE))
+		return 0;
+	snprintf(err, len, "%s:%u: napi_yield: [interface %s] turns it on, but xskflowd gave up "
+		 "CAP_SYS_NICE when it switched to user '%s' (no interface had napi_yield then); "
+		 "restart the daemon to apply", cfg->file, config_iface_line(ny, "napi_yield"),
+		 ny->name, cfg->daemon.user);
+	return -EPERM;
 }
 
 /* Whether @pw will be in group @gid after initgroups(). */
@@ -220,17 +269,11 @@ int privdrop(const char *user, struct runtime *rt, const char *ctl_sock, char *e
 		}
 	}
 	for (size_t i = 0; i < rt->n_ifaces; i++) {
-		if (rt->ifaces[i]->steer && xf_steer__dispatched(rt->ifaces[i]->steer) &&
-		    n_keep < sizeof(keep) / sizeof(keep[0])) {
-			n_keep = sizeof(keep) / sizeof(keep[0]);
-			log_info("interface '%s': the steering program is behind libxdp's "
-				 "dispatcher, which needs CAP_SYS_ADMIN to detach it: keeping it",
-				 rt->ifaces[i]->conf.name);
-		}
 		ret = chown_pins(rt->ifaces[i]->conf.name, pw->pw_uid, pw->pw_gid, err, len);
 		if (ret)
 			return ret;
 	}
+	choose_caps(rt);
 	/* CAP_IPC_LOCK covers UMEMs; the soft limit still goes up to the hard one, for
 	 * anything that asks the limit rather than the capability. */
 	if (!getrlimit(RLIMIT_MEMLOCK, &rl) && rl.rlim_cur < rl.rlim_max) {

@@ -136,14 +136,34 @@ static int ports_out(struct rt_port *p, struct cfg_errors *errs)
 	return 0;
 }
 
+/* Start the poller and wait until it has set itself up: a poller that cannot run as
+ * configured fails the start (or the reload) here, instead of a line in the log later. */
 static int poller_start(struct rt_port *p, struct cfg_errors *errs)
 {
-	int err = pthread_create(&p->thread, NULL, poller_main, p);
+	int err;
 
-	if (err) {
+	if (sem_init(&p->ready, 0, 0)) {
+		err = errno;
 		add_err(errs, "[interface %s] queue %u: cannot start the poller thread: %s",
 			p->ifc->conf.name, p->queue, strerror(err));
 		return -err;
+	}
+	err = pthread_create(&p->thread, NULL, poller_main, p);
+	if (err) {
+		sem_destroy(&p->ready);
+		add_err(errs, "[interface %s] queue %u: cannot start the poller thread: %s",
+			p->ifc->conf.name, p->queue, strerror(err));
+		return -err;
+	}
+	while (sem_wait(&p->ready) && errno == EINTR)
+		;
+	sem_destroy(&p->ready);
+	if (p->setup_err) {
+		/* The poller has returned: nothing more of it runs. */
+		pthread_join(p->thread, NULL);
+		add_err(errs, "[interface %s] queue %u: %s", p->ifc->conf.name, p->queue,
+			*p->setup_why ? p->setup_why : strerror(-p->setup_err));
+		return p->setup_err;
 	}
 	p->started = true;
 	return 0;
@@ -311,7 +331,20 @@ static bool outs_same(const struct cfg_iface *a, const struct cfg_iface *b)
 	return true;
 }
 
-/* Settings that need the sockets (or the program) re-created when they change. */
+/* Whether every queue of @b has the CPU under @b that @a gives it. A queue added on reload
+ * starts on the CPU of the running config @a (port_start() reads the running one) and
+ * moves at commit; kept queues move at commit. */
+static bool cpus_same(const struct cfg_iface *a, const struct cfg_iface *b)
+{
+	for (__u32 q = 0; q < CFG_MAX_QUEUES; q++)
+		if (cfg_bit(b->queues, q) && port_cpu(a, q) != port_cpu(b, q))
+			return false;
+	return true;
+}
+
+/* Settings that need the sockets (or the program) re-created when they change. With
+ * napi_yield, a poller decided at its start whether to lower the NAPI thread sharing its
+ * CPU: one that would move to another CPU is restarted instead, and decides again. */
 static bool iface_compatible(const struct cfg_iface *a, const struct cfg_iface *b)
 {
 	return a->attach == b->attach && a->bind == b->bind && a->frame_size == b->frame_size &&
@@ -319,6 +352,7 @@ static bool iface_compatible(const struct cfg_iface *a, const struct cfg_iface *
 	       a->ring_size == b->ring_size && a->need_wakeup == b->need_wakeup &&
 	       a->busy_poll == b->busy_poll && a->busy_poll_budget == b->busy_poll_budget &&
 	       a->hugepages == b->hugepages && a->multi_buffer == b->multi_buffer &&
+	       a->napi_yield == b->napi_yield && (!b->napi_yield || cpus_same(a, b)) &&
 	       outs_same(a, b);
 }
 
@@ -1022,6 +1056,9 @@ static json_object *port_json(struct rt_port *p)
 	json_object_object_add(o, "need_wakeup",
 			       json_object_new_boolean(xf_port__need_wakeup(p->port)));
 	json_object_object_add(o, "cpu", json_object_new_int(p->cpu));
+	/* napi_yield: the NAPI thread the poller lowered, null when there was none to lower. */
+	json_object_object_add(o, "napi_thread", xf_port__napi_thread(p->port) ?
+			       json_object_new_int(xf_port__napi_thread(p->port)) : NULL);
 	json_object_object_add(o, "fallbacks", fallbacks_json(NULL, p->port));
 	json_object_object_add(o, "rx_packets", j_u64(atomic_load(&p->rx_packets)));
 	json_object_object_add(o, "rx_bytes", j_u64(atomic_load(&p->rx_bytes)));

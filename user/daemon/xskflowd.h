@@ -6,6 +6,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdatomic.h>
 #include <json-c/json.h>
 #include <xskflow/xskflow.h>
@@ -116,6 +117,11 @@ struct rt_port {
 	unsigned int nouts;
 	pthread_t thread;
 	bool started;
+	/* Start-up handshake: the poller posts @ready once it has set itself up, with
+	 * @setup_err 0 or -errno and, on failure, the reason in @setup_why. */
+	sem_t ready;
+	int setup_err;
+	char setup_why[512];
 	atomic_bool stop;
 	atomic_bool exited;		/* the poller returned (stopped, or failed) */
 	_Atomic(struct dispatch *) disp;
@@ -179,6 +185,9 @@ double xfd_now(void);
  * pins to @user, switch to its uid and gids, keep only the capabilities running needs.
  * Returns 0, or -errno with one line in @err. */
 int privdrop(const char *user, struct runtime *rt, const char *ctl_sock, char *err, size_t len);
+/* privdrop_reload_check - after the drop: whether @cfg needs a capability that was not
+ * kept (napi_yield without CAP_SYS_NICE). Returns 0, or -EPERM with one line. */
+int privdrop_reload_check(const struct config *cfg, char *err, size_t len);
 /* privdrop_check - before setup: can @user do after the drop what the daemon will ask of
  * it (remove the control socket, re-read @config, rotate the pcap files of @cfg)? Returns
  * 0, or -errno with one line. */
