@@ -1234,12 +1234,25 @@ napi_conf() {
 	sed -i "s/^queues = 0$/queues = 0\ncpus = $2\nnapi_yield = $3/" "$T_DIR/$1.conf"
 }
 
+# poller_policy: "SCHED_X PRIO" of the daemon's poller of $IF_A queue 0 (policy_of is
+# bench.sh's).
+poller_policy() {
+	local t
+	for t in /proc/"$DPID"/task/*; do
+		if [ "$(cat "$t/comm")" = "xf:${IF_A:0:8}:0" ]; then
+			policy_of "${t##*/}"
+			return
+		fi
+	done
+	echo "no poller thread"
+}
+
 # napi_yield: threaded NAPI on CPU 1 (napi_thread and nice_of are bench.sh's), the poller
-# pinned there. The NAPI thread runs at nice 19 while the queue runs, every echo is answered,
-# stats show the thread; a reload that changes only rules leaves it so. It gets its own nice
-# (5) back when a reload turns napi_yield off, when one moves the poller to CPU 0 (where it
-# shares nothing and lowers nothing), when one removes the interface, and at SIGTERM (after
-# running with busy_poll as well).
+# pinned there. The poller runs SCHED_FIFO 1 while the NAPI thread keeps its own priority,
+# every echo is answered, stats show the thread; a reload that changes only rules leaves it
+# so. The poller is an ordinary thread again when a reload turns napi_yield off, or moves it
+# to CPU 0 (where it shares nothing); removing the interface, bringing it back (with
+# busy_poll as well) and SIGTERM leave the NAPI thread as it was.
 test_daemon_napi_yield() {
 	[ "$(nproc)" -ge 2 ] || fail "this test needs 2 CPUs (the NAPI thread on one, then apart)"
 	lab_up -p
@@ -1249,10 +1262,11 @@ test_daemon_napi_yield() {
 	renice -n 5 -p "$napi" >/dev/null
 	napi_conf d 1 yes
 	start_daemon d
-	expect "NAPI thread nice while the daemon runs" "$(nice_of "$napi")" 19
-	expect_match "lowering logged" "$(cat "$T_DIR/d.log")" \
-		"interface '$IF_A' queue 0: NAPI thread pid $napi lowered from nice 5 to 19"
-	expect "echo with the NAPI thread yielding (ok bad lost)" \
+	expect "poller policy" "$(poller_policy)" "SCHED_FIFO 1"
+	expect "NAPI thread nice while the daemon runs" "$(nice_of "$napi")" 5
+	expect_match "yielding logged" "$(cat "$T_DIR/d.log")" \
+		"interface '$IF_A' queue 0: this thread \\(tid [0-9]+\\) now runs SCHED_FIFO 1: it preempts the NAPI thread \\(pid $napi\\)"
+	expect "echo with the poller yielding (ok bad lost)" \
 		"$(echo_client "$IP4_A" 4242 300)" "300 0 0"
 	ctl stats >"$T_DIR/stats.json"
 	expect "napi_thread in stats" \
@@ -1263,37 +1277,38 @@ test_daemon_napi_yield() {
 		>>"$T_DIR/d.conf"
 	expect "reload changing rules" "$(ctl reload | jq -r .ok)" true
 	expect "queue kept running" "$(grep -c "settings changed" "$T_DIR/d.log")" 0
-	expect "NAPI thread nice after it" "$(nice_of "$napi")" 19
+	expect "poller policy after it" "$(poller_policy)" "SCHED_FIFO 1"
 
 	napi_conf d 1 no
 	expect "reload turning napi_yield off" "$(ctl reload | jq -r .ok)" true
-	expect "NAPI thread nice after napi_yield = no" "$(nice_of "$napi")" 5
+	expect "poller policy with napi_yield = no" "$(poller_policy)" "SCHED_OTHER 0"
 	expect "no napi_thread" "$(ctl stats | jq '.interfaces[0].queues[0].napi_thread')" null
 	napi_conf d 1 yes
 	expect "reload turning napi_yield on" "$(ctl reload | jq -r .ok)" true
-	expect "NAPI thread nice after napi_yield = yes" "$(nice_of "$napi")" 19
+	expect "poller policy with napi_yield = yes" "$(poller_policy)" "SCHED_FIFO 1"
 	napi_conf d 0 yes
 	expect "reload moving the poller" "$(ctl reload | jq -r .ok)" true
-	expect "NAPI thread nice with the poller on CPU 0" "$(nice_of "$napi")" 5
+	expect "poller policy on CPU 0" "$(poller_policy)" "SCHED_OTHER 0"
 	expect_match "apart logged" "$(cat "$T_DIR/d.log")" \
 		"NAPI thread pid $napi runs on other CPUs than this thread"
 	expect "echo after the moves (ok bad lost)" "$(echo_client "$IP4_A" 4242 50)" "50 0 0"
 	napi_conf d 1 yes
 	expect "reload moving it back" "$(ctl reload | jq -r .ok)" true
-	expect "NAPI thread nice with the poller back" "$(nice_of "$napi")" 19
+	expect "poller policy back on CPU 1" "$(poller_policy)" "SCHED_FIFO 1"
 	{ daemon_section; printf '[interface %s]\n' "$IF_A2"; } | dconf d
 	expect "reload removing the interface" "$(ctl reload | jq -r .ok)" true
-	expect "NAPI thread nice after the interface went" "$(nice_of "$napi")" 5
+	expect "interfaces left" "$(ctl stats | jq -c '[.interfaces[].name]')" "[\"$IF_A2\"]"
 	# Back, with busy polling: the poller still sleeps in poll() when idle, so the two go
 	# together.
 	napi_conf d 1 yes
 	sed -i 's/^napi_yield = yes$/napi_yield = yes\nbusy_poll = 50/' "$T_DIR/d.conf"
 	expect "reload adding it again" "$(ctl reload | jq -r .ok)" true
-	expect "NAPI thread nice with it back" "$(nice_of "$napi")" 19
+	expect "poller policy with it back" "$(poller_policy)" "SCHED_FIFO 1"
 	expect "echo with busy polling too (ok bad lost)" "$(echo_client "$IP4_A" 4242 50)" \
 		"50 0 0"
 	stop_daemon d
-	expect "NAPI thread nice after SIGTERM" "$(nice_of "$napi")" 5
+	expect "NAPI thread untouched after SIGTERM" "$(nice_of "$napi") $(policy_of "$napi")" \
+		"5 SCHED_OTHER 0"
 	no_xdp "$NS_A" "$IF_A2"
 }
 
@@ -1319,7 +1334,7 @@ test_daemon_napi_yield_errors() {
 	echo "$out"
 	expect "error lines" "$(grep -c 'error:' <<<"$out")" 2
 	expect_match "start refused" "$(grep -m1 'error:' <<<"$out")" \
-		"error: \[interface $IF_A\] queue 0: napi_yield: NAPI thread pid $napi runs under SCHED_FIFO; NAPI yielding works on SCHED_OTHER threads: put it back \(chrt -o -p 0 $napi\) or turn yielding off$"
+		"error: \[interface $IF_A\] queue 0: napi_yield: NAPI thread pid $napi runs under SCHED_FIFO; NAPI yielding works with a SCHED_OTHER NAPI thread: put it back \(chrt -o -p 0 $napi\) or turn yielding off$"
 	no_xdp "$NS_A" "$IF_A"
 	[ ! -e "$T_DIR/ctl.sock" ] || fail "control socket left after a failed start"
 
@@ -1332,18 +1347,18 @@ test_daemon_napi_yield_errors() {
 		"^\[interface $IF_A\] queue 0: napi_yield: NAPI thread pid $napi runs under SCHED_FIFO"
 	expect "echo after the failed reload (ok bad lost)" "$(echo_client "$IP4_A" 4242 20)" \
 		"20 0 0"
+	expect "poller policy after the failed reload" "$(poller_policy)" "SCHED_OTHER 0"
 	chrt -o -p 0 "$napi"
-	expect "NAPI thread nice untouched" "$(nice_of "$napi")" 5
 	expect "the same reload" "$(ctl reload | jq -r .ok)" true
-	expect "NAPI thread nice after it" "$(nice_of "$napi")" 19
+	expect "poller policy after it" "$(poller_policy)" "SCHED_FIFO 1"
 	expect "reloads, failures" "$(ctl status | jq -c '[.reloads, .reload_failures]')" "[1,1]"
 	stop_daemon d
 	expect "NAPI thread nice after SIGTERM" "$(nice_of "$napi")" 5
 }
 
 # napi_yield after the privilege drop: CAP_SYS_NICE is kept (and only with napi_yield: see
-# test_daemon_user_drops_privileges), the poller lowers the NAPI thread as the user, and the
-# user puts it back at SIGTERM. Started without napi_yield, the daemon has given
+# test_daemon_user_drops_privileges) and the poller becomes SCHED_FIFO as the user. Started
+# without napi_yield, the daemon has given
 # CAP_SYS_NICE up and refuses a reload that turns it on, in one line saying to restart.
 test_daemon_napi_yield_user() {
 	[ "$(nproc)" -ge 2 ] || fail "this test needs 2 CPUs (the NAPI thread on CPU 1)"
@@ -1366,14 +1381,13 @@ test_daemon_napi_yield_user() {
 	chmod 640 "$T_DIR/d.conf"
 	start_daemon d
 	expect_match "kept, and why" "$(cat "$T_DIR/d.log")" \
-		"interface '$IF_A': napi_yield puts NAPI threads back .* needs CAP_SYS_NICE: keeping it"
+		"interface '$IF_A': napi_yield makes the pollers .* SCHED_FIFO, which needs CAP_SYS_NICE: keeping it"
 	for t in /proc/"$DPID"/task/*; do
 		expect "CapEff of $(cat "$t/comm")" "$(awk '/^CapEff:/ {print $2}' "$t/status")" \
 			"$(cap_hex 12 13 14 23 38 39)"
 	done
-	expect "NAPI thread nice while the daemon runs" "$(nice_of "$napi")" 19
+	expect "poller policy as the user" "$(poller_policy)" "SCHED_FIFO 1"
 	stop_daemon d
-	expect "NAPI thread nice after SIGTERM" "$(nice_of "$napi")" 5
 
 	sed -i 's/^napi_yield = yes$/napi_yield = no/' "$T_DIR/d.conf"
 	start_daemon d

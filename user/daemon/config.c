@@ -466,9 +466,9 @@ static const struct cfg_key keys[] = {
 	{ I(cpus), "list", "", .set = set_list, .max = CFG_MAX_CPUS - 1,
 	  .doc = "CPUs for the pollers, assigned in queue order round robin; empty: any" },
 	{ I(napi_yield), "bool", "no", .set = set_bool,
-	  .doc = "each poller lowers its queue's NAPI thread to nice 19 if it shares the poller's "
-		 "CPU (threaded NAPI; see cpus), so it runs while the poller sleeps; put back "
-		 "when the queue stops. Needs CAP_SYS_NICE, Linux 6.8+" },
+	  .doc = "each poller whose queue's NAPI thread shares its CPU (threaded NAPI; see cpus) "
+		 "runs SCHED_FIFO 1: it preempts NAPI when it has packets to take, NAPI runs "
+		 "while it sleeps. Needs CAP_SYS_NICE, Linux 6.8+" },
 
 	{ FIELD(CFG_RULE, struct cfg_rule, "interface", iface), "name", NULL, .set = set_ifname,
 	  .flags = CK_REQUIRED,

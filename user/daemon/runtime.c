@@ -343,8 +343,9 @@ static bool cpus_same(const struct cfg_iface *a, const struct cfg_iface *b)
 }
 
 /* Settings that need the sockets (or the program) re-created when they change. With
- * napi_yield, a poller decided at its start whether to lower the NAPI thread sharing its
- * CPU: one that would move to another CPU is restarted instead, and decides again. */
+ * napi_yield, a poller decided at its start whether it shares its CPU with its NAPI thread
+ * (and runs SCHED_FIFO to preempt it): one that would move to another CPU is restarted
+ * instead, and decides again. */
 static bool iface_compatible(const struct cfg_iface *a, const struct cfg_iface *b)
 {
 	return a->attach == b->attach && a->bind == b->bind && a->frame_size == b->frame_size &&
@@ -1056,7 +1057,7 @@ static json_object *port_json(struct rt_port *p)
 	json_object_object_add(o, "need_wakeup",
 			       json_object_new_boolean(xf_port__need_wakeup(p->port)));
 	json_object_object_add(o, "cpu", json_object_new_int(p->cpu));
-	/* napi_yield: the NAPI thread the poller lowered, null when there was none to lower. */
+	/* napi_yield: the NAPI thread the poller preempts, null when it shares no CPU with one. */
 	json_object_object_add(o, "napi_thread", xf_port__napi_thread(p->port) ?
 			       json_object_new_int(xf_port__napi_thread(p->port)) : NULL);
 	json_object_object_add(o, "fallbacks", fallbacks_json(NULL, p->port));
