@@ -144,8 +144,7 @@ rig_up() {
 
 # Pin the NAPI threads: a's with the DUT, b's with the generator. Done again after every
 # XDP attach, as LAB.md says. The priority is set once per thread, when it is first seen
-# (before any tool runs): a tool that changes it while it runs (xskflow --napi-yield)
-# keeps its change, and puts it back itself.
+# (before any tool runs), never under a running tool.
 rig_pin() {
 	local f comm pid
 

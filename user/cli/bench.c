@@ -524,7 +524,11 @@ static void count_rx(struct bench *b, const struct xf_pkt *pkts, unsigned int n,
 static void take_completions(struct bench *b)
 {
 	b->completed_frames += xf_port__complete(b->port);
-	b->completed = b->tx_frames ? b->tx * b->completed_frames / b->tx_frames : 0;
+	if (b->tx_frames == b->tx)
+		b->completed = b->completed_frames;
+	else	/* in floating point: the product outgrows 64 bits within an hour */
+		b->completed = (uint64_t)((double)b->completed_frames * (double)b->tx /
+					  (double)b->tx_frames);
 }
 
 static void run_rxdrop(struct bench *b)

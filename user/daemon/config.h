@@ -78,7 +78,7 @@ struct cfg_iface {
 	bool need_wakeup, hugepages, multi_buffer;
 	__u8 cpus[CFG_MAX_CPUS / 8];		/* bitmap; empty: no pinning */
 	unsigned int ncpus;
-	bool napi_yield;			/* pollers lower the NAPI thread on their CPU */
+	bool napi_yield;			/* pollers preempt the NAPI thread on their CPU */
 	/* Derived from the rules: interfaces its packets are forwarded to. Each poller of
 	 * this interface owns a TX socket on each of them, on its own UMEM. */
 	char outs[CFG_MAX_OUTS][IF_NAMESIZE];

@@ -171,8 +171,10 @@ void xf_napi_unyield(pid_t tid)
 	pthread_mutex_lock(&raised_lock);
 	r = raised_find(tid);
 	if (r && --r->refs == 0) {
-		/* Only undo our own change: the thread may be gone, or set by someone else. */
-		if (sched_getscheduler(tid) == SCHED_FIFO && !sched_getparam(tid, &now) &&
+		/* Only undo our own change: the thread may be gone (its tid even reused: it
+		 * must still be one of ours), or set by someone else. */
+		if (!syscall(SYS_tgkill, getpid(), tid, 0) &&
+		    sched_getscheduler(tid) == SCHED_FIFO && !sched_getparam(tid, &now) &&
 		    now.sched_priority == YIELD_RT_PRIO &&
 		    sched_setscheduler(tid, r->policy_was, &r->param_was))
 			xf_warn("thread %d: cannot put its scheduling policy back to %s: %s", tid,
