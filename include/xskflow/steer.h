@@ -69,6 +69,9 @@ struct xf_steer_opts {
 	size_t : 0;
 };
 
+/* Where steering programs pin their maps: XF_PIN_ROOT/IFNAME/<map>. */
+#define XF_PIN_ROOT "/sys/fs/bpf/xskflow"
+
 /* xf_steer__attach - load the steering program and attach it to @ifname, negotiating the
  * mode (see enum xf_attach_mode), and pin its maps under /sys/fs/bpf/xskflow/IFNAME so that
  * other processes can join it. It starts with no rules: everything passes. A stale instance

@@ -236,7 +236,7 @@ int cmd_attach(int argc, char **argv)
 	json_object_object_add(r, "driver", json_object_new_string(xf_steer__driver(s)));
 	json_object_object_add(r, "fallbacks", report_fallbacks(s, NULL));
 	json_object_object_add(r, "rules", json_object_new_uint64(a.nrules));
-	json_object_object_add(r, "pinned", json_object_new_string("/sys/fs/bpf/xskflow"));
+	json_object_object_add(r, "pinned", json_object_new_string(XF_PIN_ROOT));
 	report_print(r, a.json);
 	json_object_put(r);
 	xf_steer__close(s);

@@ -17,9 +17,6 @@
 #include <sys/stat.h>
 #include "xskflowd.h"
 
-/* Documented in steer.h: every interface's maps are pinned in a directory of their own. */
-#define PIN_ROOT	"/sys/fs/bpf/xskflow"
-
 /* What the daemon does after the drop, and what each of those needs. */
 static const cap_value_t always[] = {
 	CAP_NET_ADMIN,	/* attach/detach XDP (netlink) on reload and at exit; socket options */
@@ -191,8 +188,8 @@ static int chown_pins(const char *ifname, uid_t uid, gid_t gid, char *err, size_
 	struct dirent *e;
 	DIR *d;
 
-	snprintf(dir, sizeof(dir), PIN_ROOT "/%s", ifname);
-	if (chown(PIN_ROOT, uid, gid) || chown(dir, uid, gid))
+	snprintf(dir, sizeof(dir), XF_PIN_ROOT "/%s", ifname);
+	if (chown(XF_PIN_ROOT, uid, gid) || chown(dir, uid, gid))
 		goto fail;
 	d = opendir(dir);
 	if (!d)

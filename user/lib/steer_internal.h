@@ -20,8 +20,6 @@ enum xf_map_idx {
 	XF_M_MAX,
 };
 
-#define XF_PIN_ROOT "/sys/fs/bpf/xskflow"
-
 struct xf_steer {
 	struct xskflow_bpf *skel;	/* set when this handle attached the program */
 	struct xdp_program *prog;
