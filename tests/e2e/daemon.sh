@@ -1009,7 +1009,14 @@ open(sys.argv[1], "w").write("ready\n"); time.sleep(30)' "$T_DIR/busy.ready" &
 	wait_for "$T_DIR/busy.ready" ready
 	out=$(in_a "$XFD" -c "$T_DIR/busy.conf" 2>&1) && fail "started on a busy metrics port"
 	kill "$holder"
-	expect_match "busy port" "$out" "error: metrics: cannot listen on 127.0.0.1:9464"
+	expect_match "busy port" "$out" \
+		"error: metrics: cannot listen on 127.0.0.1:9464: Address already in use"
+	# An address that is not on this host.
+	{ daemon_section; printf 'metrics = 192.0.2.7:9464\n[interface %s]\n' "$IF_A"; } |
+		dconf gone
+	out=$(in_a "$XFD" -c "$T_DIR/gone.conf" 2>&1) && fail "started on a foreign address"
+	expect_match "foreign address" "$out" \
+		"error: metrics: cannot listen on 192.0.2.7:9464: Cannot assign requested address"
 	no_xdp "$NS_A" "$IF_A"
 	[ ! -e "$T_DIR/ctl.sock" ] || fail "control socket left after a failed start"
 }

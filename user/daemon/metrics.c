@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <microhttpd.h>
 #include "xskflowd.h"
 
@@ -373,6 +374,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	return respond(conn, MHD_HTTP_OK, body, len, "text/plain; version=0.0.4; charset=utf-8");
 }
 
+/* libmicrohttpd says only that it failed: bind and listen the same way ourselves to learn
+ * why (the port in use, an address not on this host, ...). Returns the errno, 0 if none. */
+static int listen_errno(const struct sockaddr_storage *ss, socklen_t sl)
+{
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1, e = 0;
+
+	if (fd < 0)
+		return errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) ||
+	    bind(fd, (const struct sockaddr *)ss, sl) || listen(fd, 1))
+		e = errno;
+	close(fd);
+	return e;
+}
+
 struct metrics *metrics_open(const char *addr, struct runtime *rt, char *err, size_t len)
 {
 	struct sockaddr_storage ss;
@@ -399,8 +415,10 @@ struct metrics *metrics_open(const char *addr, struct runtime *rt, char *err, si
 				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)METRICS_TIMEOUT_S,
 				  MHD_OPTION_END);
 	if (!m->mhd) {
-		snprintf(err, len, "metrics: cannot listen on %s; is the address local and the "
-			 "port free?", addr);
+		int e = listen_errno(&ss, sl);
+
+		snprintf(err, len, "metrics: cannot listen on %s: %s; is the address local and "
+			 "the port free?", addr, e ? strerror(e) : "refused by libmicrohttpd");
 		free(m);
 		return NULL;
 	}
