@@ -218,6 +218,8 @@ struct xf_ring_occupancy {
 
 XF_API int xf_port__xdp_stats(const struct xf_port *port, struct xf_xdp_stats *st);
 XF_API void xf_port__rings(struct xf_port *port, struct xf_ring_occupancy *occ);
+/* The entries each ring has (what the kernel was given; 0 for a ring the port has not). */
+XF_API void xf_port__ring_sizes(const struct xf_port *port, struct xf_ring_occupancy *sizes);
 XF_API void xf_port__frame_counts(const struct xf_port *port, struct xf_frame_counts *fc);
 /* The mode the kernel reports through XDP_OPTIONS (never AUTO). */
 XF_API enum xf_bind_mode xf_port__bind_mode(const struct xf_port *port);

@@ -44,12 +44,16 @@ test_bench_modes_smoke() {
 	bench_fields "$T_DIR/rx.json" rxdrop
 	expect "rxdrop attach mode" "$(jget "$T_DIR/rx.json" .attach_mode)" native
 	expect "rxdrop got every packet" "$(jget "$T_DIR/rx.json" .packets)" 20000
+	expect "rxdrop rings as the kernel has them" "$(jq -c .rings "$T_DIR/rx.json")" \
+		'{"rx":8192,"tx":0,"fill":8192,"comp":2048,"frames":16384,"frame_size":2048}'
 	no_xdp "$NS_A" "$IF_A"
 
 	in_a "$XF" bench txonly -i "$IF_A" -t 1 -s 128 --interval 0 --json >"$T_DIR/tx.json" \
 		2>"$T_DIR/tx.err" || fail "bench txonly failed: $(cat "$T_DIR/tx.err")"
 	bench_fields "$T_DIR/tx.json" txonly
 	expect "txonly attach mode" "$(jget "$T_DIR/tx.json" .attach_mode)" none
+	expect "txonly rings" "$(jq -c .rings "$T_DIR/tx.json")" \
+		'{"rx":0,"tx":2048,"fill":2048,"comp":2048,"frames":4096,"frame_size":4096}'
 
 	bench_bg fwd a l2fwd -i "$IF_A" -t 30 --idle-exit 0.5
 	send_for 1

@@ -803,9 +803,9 @@ static int write_hist(struct bench *b, const char *path)
 static json_object *bench_report(struct bench *b, struct xf_steer *steer)
 {
 	const struct bench_opts *o = b->o;
-	const struct port_settings *ps = &o->port;
 	json_object *r = json_object_new_object(), *cpu, *rings;
 	struct xf_xdp_stats xs = {};
+	struct xf_ring_occupancy sz;
 	double secs = b->t_end - b->t_start, active = b->t_last - b->t_first;
 	double user = tv_s(&b->ru1.ru_utime) - tv_s(&b->ru0.ru_utime);
 	double sys = tv_s(&b->ru1.ru_stime) - tv_s(&b->ru0.ru_stime);
@@ -892,14 +892,15 @@ static json_object *bench_report(struct bench *b, struct xf_steer *steer)
 	json_object_object_add(r, "bind_mode",
 			       json_object_new_string(xf_bind_mode_str(xf_port__bind_mode(b->port))));
 	rings = json_object_new_object();
-	json_object_object_add(rings, "rx", json_object_new_uint64(ps->rx_ring ? ps->rx_ring : 2048));
-	json_object_object_add(rings, "tx", json_object_new_uint64(ps->tx_ring ? ps->tx_ring : 2048));
-	json_object_object_add(rings, "fill",
-			       json_object_new_uint64(ps->fill_ring ? ps->fill_ring : 2048));
-	json_object_object_add(rings, "comp",
-			       json_object_new_uint64(ps->comp_ring ? ps->comp_ring : 2048));
-	json_object_object_add(rings, "frames", json_object_new_uint64(ps->frames));
-	json_object_object_add(rings, "frame_size", json_object_new_uint64(ps->frame_size));
+	xf_port__ring_sizes(b->port, &sz);
+	json_object_object_add(rings, "rx", json_object_new_uint64(sz.rx));
+	json_object_object_add(rings, "tx", json_object_new_uint64(sz.tx));
+	json_object_object_add(rings, "fill", json_object_new_uint64(sz.fill));
+	json_object_object_add(rings, "comp", json_object_new_uint64(sz.comp));
+	json_object_object_add(rings, "frames",
+			       json_object_new_uint64(xf_umem__frame_count(b->umem)));
+	json_object_object_add(rings, "frame_size",
+			       json_object_new_uint64(xf_umem__frame_size(b->umem)));
 	json_object_object_add(r, "rings", rings);
 	json_object_object_add(r, "fallbacks", report_fallbacks(steer, b->port));
 	xf_port__xdp_stats(b->port, &xs);
