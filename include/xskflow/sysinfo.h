@@ -120,7 +120,8 @@ struct xf_queue_info {
 XF_API int xf_sysinfo_queues(const char *ifname, struct xf_queue_info *q, size_t max);
 
 /* xf_sysinfo_napi_thread - the kernel thread that runs the NAPI instance of RX queue @rxq
- * of @ifname. Returns its pid, 0 when that NAPI runs in softirq context (threaded NAPI
+ * of @ifname. Returns its pid (as the kernel numbers it: in the initial pid namespace, so
+ * it means nothing inside a container with a pid namespace of its own), 0 when that NAPI runs in softirq context (threaded NAPI
  * off) or the queue has none, -ENOENT when the driver has several NAPI instances and does
  * not say which serves @rxq (veth with several queues), -ENETDOWN when the interface is
  * down, -EOPNOTSUPP when the kernel cannot tell (netdev queue-get/napi-get, 6.8+), or

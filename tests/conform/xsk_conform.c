@@ -1761,7 +1761,7 @@ static int case_napi_yield(void)
 	struct xf_umem *u;
 	struct cport cp[2];
 	struct flow in0, in1;
-	int napi, nice0;
+	int napi, nice0, err;
 	cpu_set_t cpus;
 
 	napi = xf_sysinfo_napi_thread(o.ifname, o.queue);
@@ -1786,8 +1786,8 @@ static int case_napi_yield(void)
 	p1 = port_up(o.ifname, u, o.queue, 1, s, RX);
 	if (xf_port__napi_thread(p0))
 		fail("a port yields to NAPI without being asked");
-	if (xf_port__napi_yield(p0) || xf_port__napi_yield(p1))
-		fail("xf_port__napi_yield failed: %s", strerror(errno));
+	if ((err = xf_port__napi_yield(p0)) || (err = xf_port__napi_yield(p1)))
+		fail("xf_port__napi_yield failed: %s", strerror(-err));
 	if (xf_port__napi_thread(p0) != napi || xf_port__napi_thread(p1) != napi)
 		fail("ports yield to NAPI threads %d and %d, expected %d", xf_port__napi_thread(p0),
 		     xf_port__napi_thread(p1), napi);

@@ -213,7 +213,7 @@ test_bench_napi_yield() {
 }
 
 # veth does not link its queues to NAPI instances: with two there is no telling which thread
-# serves queue 1, and --napi-yield says so instead of lowering the wrong one.
+# serves queue 1, and --napi-yield says so instead of yielding to the wrong one.
 test_bench_napi_yield_ambiguous() {
 	lab_up -q 2
 	local out
@@ -236,8 +236,10 @@ test_bench_multi_buffer_jumbo() {
 	lab_up
 	ip -n "$NS_A" link set dev "$IF_A" mtu 9000 || fail "cannot set MTU 9000 on $IF_A"
 	ip -n "$NS_B" link set dev "$IF_B" mtu 9000 || fail "cannot set MTU 9000 on $IF_B"
-	# The far end's byte counters must see only our packets: no IPv6 chatter from a.
+	# The far end's byte counters must see only our packets: no IPv6 chatter and no ARP
+	# from a (b's kernel answers the UDP it gets with ICMP, which would want a reply).
 	in_a sysctl -qw "net.ipv6.conf.$IF_A.disable_ipv6=1"
+	ip -n "$NS_A" link set dev "$IF_A" arp off
 	local jumbo=(--dst-mac "$MAC_A" --src-ip "$IP4_B" --dst-ip "$IP4_A" --dst-port 4242
 		-s 9014 --multi-buffer --rate 5000)
 	local p0 b0 out

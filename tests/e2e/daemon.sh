@@ -1388,7 +1388,7 @@ test_daemon_napi_yield_user() {
 	chmod 640 "$T_DIR/d.conf"
 	start_daemon d
 	expect_match "kept, and why" "$(cat "$T_DIR/d.log")" \
-		"interface '$IF_A': napi_yield makes the pollers .* SCHED_FIFO, which needs CAP_SYS_NICE: keeping it"
+		"interface '$IF_A': napi_yield makes its pollers .* SCHED_FIFO, which needs CAP_SYS_NICE: keeping it"
 	for t in /proc/"$DPID"/task/*; do
 		expect "CapEff of $(cat "$t/comm")" "$(awk '/^CapEff:/ {print $2}' "$t/status")" \
 			"$(cap_hex 12 13 14 23 38 39)"

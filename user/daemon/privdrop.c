@@ -29,8 +29,9 @@ static const cap_value_t always[] = {
 };
 
 /* The capabilities kept: always[], and what the configuration at start needs of
- *   CAP_SYS_NICE	napi_yield: a poller a reload starts makes itself SCHED_FIFO to
- *			preempt its queue's NAPI thread;
+ *   CAP_SYS_NICE	napi_yield: pollers make themselves SCHED_FIFO to preempt their
+ *			queue's NAPI thread, and every poller (the first ones too) starts
+ *			after the drop;
  *   CAP_SYS_ADMIN	only behind libxdp's dispatcher: libxdp finds it by id
  *			(BPF_PROG_GET_FD_BY_ID) to detach; a program attached directly is
  *			detached by the fd the daemon holds.
@@ -63,8 +64,8 @@ static void choose_caps(const struct runtime *rt)
 		keep[n_keep] = always[n_keep];
 	if (ny) {
 		keep[n_keep++] = CAP_SYS_NICE;
-		log_info("interface '%s': napi_yield makes the pollers of queues a reload starts "
-			 "SCHED_FIFO, which needs CAP_SYS_NICE: keeping it", ny->name);
+		log_info("interface '%s': napi_yield makes its pollers (all started after this "
+			 "drop) SCHED_FIFO, which needs CAP_SYS_NICE: keeping it", ny->name);
 	}
 	for (size_t i = 0; i < rt->n_ifaces; i++) {
 		if (rt->ifaces[i]->steer && xf_steer__dispatched(rt->ifaces[i]->steer)) {

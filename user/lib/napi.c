@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
@@ -28,11 +29,32 @@
 
 static struct raised {
 	pid_t tid;
+	unsigned long long started;	/* with tid, names the thread: tids are reused */
 	int policy_was;
 	struct sched_param param_was;
 	unsigned int refs;
 } raised[MAX_RAISED];
 static pthread_mutex_t raised_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* When thread @tid of this process started (clock ticks since boot), 0 if it is gone. */
+static unsigned long long thread_started(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	unsigned long long t = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	/* Field 22; the command in field 2 may hold spaces, so count after its ')'. */
+	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')) &&
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+			  "%*d %*d %*d %llu", &t) != 1)
+		t = 0;
+	fclose(f);
+	return t;
+}
 
 static const char *policy_str(int policy)
 {
@@ -51,25 +73,44 @@ static bool realtime(int policy)
 	return policy == SCHED_FIFO || policy == SCHED_RR;
 }
 
-static struct raised *raised_find(pid_t tid)
+static struct raised *raised_find(pid_t tid, unsigned long long started)
 {
 	for (int i = 0; i < MAX_RAISED; i++)
-		if (raised[i].refs && raised[i].tid == tid)
+		if (raised[i].refs && raised[i].tid == tid && raised[i].started == started)
 			return &raised[i];
 	return NULL;
 }
 
+static bool is_yield_fifo(pid_t tid)
+{
+	struct sched_param sp;
+
+	return sched_getscheduler(tid) == SCHED_FIFO && !sched_getparam(tid, &sp) &&
+	       sp.sched_priority == YIELD_RT_PRIO;
+}
+
 /* Make the calling thread SCHED_FIFO YIELD_RT_PRIO (or count one more user). */
-static int raise_self(const char *ifname, __u32 queue, int napi_pid, pid_t *tid_out)
+static int raise_self(const char *ifname, __u32 queue, int napi_pid, pid_t *tid_out,
+		      unsigned long long *started_out)
 {
 	struct sched_param rt = { .sched_priority = YIELD_RT_PRIO }, was;
 	pid_t tid = (pid_t)syscall(SYS_gettid);
-	struct raised *r = raised_find(tid);
+	unsigned long long started = thread_started(tid);
+	struct raised *r = raised_find(tid, started);
 	int policy, err;
 
 	if (r) {
+		/* Raised for another port already (and set back to FIFO 1 should someone
+		 * have changed it since). */
+		if (!is_yield_fifo(0) && sched_setscheduler(0, SCHED_FIFO, &rt)) {
+			err = -errno;
+			xf_err("interface '%s' queue %u: cannot make this thread SCHED_FIFO again: "
+			       "%s", ifname, queue, strerror(-err));
+			return err;
+		}
 		r->refs++;
 		*tid_out = tid;
+		*started_out = started;
 		return 0;
 	}
 	policy = sched_getscheduler(0);
@@ -84,7 +125,9 @@ static int raise_self(const char *ifname, __u32 queue, int napi_pid, pid_t *tid_
 			"NAPI thread (pid %d)", ifname, queue, policy_str(policy), napi_pid);
 		return 0;
 	}
-	for (r = raised; r < raised + MAX_RAISED && r->refs; r++)
+	/* Entries of threads that are gone (their ports outlived them) are free. */
+	for (r = raised; r < raised + MAX_RAISED && r->refs &&
+	     thread_started(r->tid) == r->started; r++)
 		;
 	if (r == raised + MAX_RAISED) {
 		xf_err("interface '%s' queue %u: more than %d poller threads yielding to NAPI in "
@@ -99,15 +142,18 @@ static int raise_self(const char *ifname, __u32 queue, int napi_pid, pid_t *tid_
 		       YIELD_RT_PRIO);
 		return err;
 	}
-	*r = (struct raised){ .tid = tid, .policy_was = policy, .param_was = was, .refs = 1 };
+	*r = (struct raised){ .tid = tid, .started = started, .policy_was = policy,
+			      .param_was = was, .refs = 1 };
 	*tid_out = tid;
+	*started_out = started;
 	xf_info("interface '%s' queue %u: this thread (tid %d) now runs SCHED_FIFO %d: it "
 		"preempts the NAPI thread (pid %d), which runs while it sleeps", ifname, queue,
 		tid, YIELD_RT_PRIO, napi_pid);
 	return 0;
 }
 
-int xf_napi_yield(const char *ifname, __u32 queue, int *napi_out, pid_t *tid_out)
+int xf_napi_yield(const char *ifname, __u32 queue, int *napi_out, pid_t *tid_out,
+		  unsigned long long *started_out)
 {
 	cpu_set_t mine, its, both;
 	int pid, policy, err;
@@ -154,28 +200,25 @@ int xf_napi_yield(const char *ifname, __u32 queue, int *napi_out, pid_t *tid_out
 		return -EPERM;
 	}
 	pthread_mutex_lock(&raised_lock);
-	err = raise_self(ifname, queue, pid, tid_out);
+	err = raise_self(ifname, queue, pid, tid_out, started_out);
 	pthread_mutex_unlock(&raised_lock);
 	if (!err)
 		*napi_out = pid;
 	return err;
 }
 
-void xf_napi_unyield(pid_t tid)
+void xf_napi_unyield(pid_t tid, unsigned long long started)
 {
-	struct sched_param now;
 	struct raised *r;
 
 	if (!tid)
 		return;
 	pthread_mutex_lock(&raised_lock);
-	r = raised_find(tid);
+	r = raised_find(tid, started);
 	if (r && --r->refs == 0) {
-		/* Only undo our own change: the thread may be gone (its tid even reused: it
-		 * must still be one of ours), or set by someone else. */
-		if (!syscall(SYS_tgkill, getpid(), tid, 0) &&
-		    sched_getscheduler(tid) == SCHED_FIFO && !sched_getparam(tid, &now) &&
-		    now.sched_priority == YIELD_RT_PRIO &&
+		/* Only undo our own change: the thread must be the one we raised (not gone,
+		 * its tid not reused) and still as we left it. */
+		if (thread_started(tid) == r->started && is_yield_fifo(tid) &&
 		    sched_setscheduler(tid, r->policy_was, &r->param_was))
 			xf_warn("thread %d: cannot put its scheduling policy back to %s: %s", tid,
 				policy_str(r->policy_was), strerror(errno));

@@ -48,6 +48,7 @@ struct xf_port {
 	__u64 rx_chains_dropped;	/* chains of more than XF_PKT_MAX_SEGS frames */
 	int napi_pid;			/* NAPI thread we yield to (napi_yield), or 0 */
 	pid_t yield_tid;		/* the poller thread raised for it, or 0 */
+	unsigned long long yield_started; /* when that thread started (tids are reused) */
 	enum xf_bind_mode mode;
 	char ifname[IF_NAMESIZE];
 	char driver[XF_DRIVER_MAX];
@@ -219,7 +220,7 @@ static void port_close(struct xf_port *p)
 {
 	struct xf_umem *u = p->umem;
 
-	xf_napi_unyield(p->yield_tid);
+	xf_napi_unyield(p->yield_tid, p->yield_started);
 	p->yield_tid = 0;
 	p->napi_pid = 0;
 	xsk_socket__delete(p->xsk);
@@ -818,7 +819,8 @@ int xf_port__napi_yield(struct xf_port *p)
 {
 	if (!p->has_rx || p->napi_pid)
 		return 0;
-	return xf_napi_yield(p->ifname, p->queue, &p->napi_pid, &p->yield_tid);
+	return xf_napi_yield(p->ifname, p->queue, &p->napi_pid, &p->yield_tid,
+			     &p->yield_started);
 }
 
 int xf_port__napi_thread(const struct xf_port *p)

@@ -537,6 +537,9 @@ struct queue_dump {
 	struct xf_queue_info *q;
 	size_t max, n;
 	bool any_xsk;
+	/* With @find_rx set, only the NAPI id of RX queue @rx_id is kept (in @rx_napi). */
+	bool find_rx, rx_found;
+	__u32 rx_id, rx_napi;
 };
 
 static int queue_cb(const struct nlmsghdr *nlh, void *data)
@@ -555,6 +558,14 @@ static int queue_cb(const struct nlmsghdr *nlh, void *data)
 	attr_u32(tb[XF_NETDEV_A_QUEUE_NAPI_ID], &qi.napi_id);
 	qi.tx = type == XF_NETDEV_QUEUE_TYPE_TX;
 	qi.xsk = tb[XF_NETDEV_A_QUEUE_XSK] != NULL;
+	if (d->find_rx) {
+		if (!qi.tx && qi.id == d->rx_id) {
+			d->rx_found = true;
+			d->rx_napi = qi.napi_id;
+		}
+		d->n++;
+		return MNL_CB_OK;
+	}
 	d->any_xsk |= qi.xsk;
 	if (d->n < d->max)
 		d->q[d->n] = qi;
@@ -616,10 +627,13 @@ int xf_sysinfo_queues(const char *ifname, struct xf_queue_info *q, size_t max)
 	return (int)d.n;
 }
 
+/* The NAPI instances of an interface: how many, the first's thread, and the one looked for. */
 struct napi_dump {
-	__u32 ifindex;
-	__u32 id[64], pid[64];
+	__u32 ifindex, want;		/* want: a NAPI id, 0 for none */
 	size_t n;
+	__u32 first_pid;
+	bool found;
+	__u32 pid;
 };
 
 static int napi_cb(const struct nlmsghdr *nlh, void *data)
@@ -634,20 +648,20 @@ static int napi_cb(const struct nlmsghdr *nlh, void *data)
 	    !attr_u32(tb[XF_NETDEV_A_NAPI_ID], &id))
 		return MNL_CB_OK;
 	attr_u32(tb[XF_NETDEV_A_NAPI_PID], &pid);
-	if (d->n < sizeof(d->id) / sizeof(d->id[0])) {
-		d->id[d->n] = id;
-		d->pid[d->n] = pid;
+	if (!d->n++) {
+		d->first_pid = pid;
 	}
-	d->n++;
+	if (d->want && id == d->want) {
+		d->found = true;
+		d->pid = pid;
+	}
 	return MNL_CB_OK;
 }
 
 int xf_sysinfo_napi_thread(const char *ifname, __u32 rxq)
 {
-	struct xf_queue_info q[256];
-	struct queue_dump qd = { .q = q, .max = sizeof(q) / sizeof(q[0]) };
+	struct queue_dump qd = { .find_rx = true, .rx_id = rxq };
 	struct napi_dump nd = {};
-	__u32 napi_id = 0;
 	struct family fam;
 	struct nlmsghdr *req;
 	char buf[256];
@@ -661,9 +675,9 @@ int xf_sysinfo_napi_thread(const char *ifname, __u32 rxq)
 	err = queue_dump_run(&qd);
 	if (err)
 		return err;
-	for (size_t i = 0; i < qd.n && i < qd.max; i++)
-		if (!q[i].tx && q[i].id == rxq)
-			napi_id = q[i].napi_id;
+	if (!qd.rx_found)
+		return -ENOENT;
+	nd.want = qd.rx_napi;
 	err = nl_open(&nl, NETLINK_GENERIC);
 	if (err)
 		return err;
@@ -680,16 +694,11 @@ int xf_sysinfo_napi_thread(const char *ifname, __u32 rxq)
 		return err;
 	if (!nd.n)
 		return 0;
-	/* Drivers that do not link queues to NAPI instances (veth) leave napi_id 0; with
-	 * one instance there is no doubt which serves the queue. */
-	if (!napi_id && nd.n == 1)
-		napi_id = nd.id[0];
-	if (!napi_id)
-		return -ENOENT;
-	for (size_t i = 0; i < nd.n && i < sizeof(nd.id) / sizeof(nd.id[0]); i++)
-		if (nd.id[i] == napi_id)
-			return (int)nd.pid[i];
-	return 0;
+	if (nd.want)
+		return nd.found ? (int)nd.pid : -ENOENT;
+	/* Drivers that do not link queues to NAPI instances (veth) leave the queue's NAPI id
+	 * 0; with one instance there is no doubt which serves the queue. */
+	return nd.n == 1 ? (int)nd.first_pid : -ENOENT;
 }
 
 const char *xf_xdp_attached_str(__u8 mode)

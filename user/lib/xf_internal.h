@@ -50,9 +50,10 @@ XF_HIDDEN void xf_fallback_add(struct xf_fallbacks *fb, const char *fmt, ...);
 /* napi.c: when the NAPI thread of (@ifname, @queue) shares a CPU with the calling thread,
  * make the caller SCHED_FIFO 1 so that it preempts NAPI. *@napi_out: that NAPI thread (0:
  * none needed it), *@tid_out: the thread raised (0: none). 0 or -errno (said). */
-XF_HIDDEN int xf_napi_yield(const char *ifname, __u32 queue, int *napi_out, pid_t *tid_out);
-/* Put a thread raised by xf_napi_yield back (its last user). 0: no-op. */
-XF_HIDDEN void xf_napi_unyield(pid_t tid);
+XF_HIDDEN int xf_napi_yield(const char *ifname, __u32 queue, int *napi_out, pid_t *tid_out,
+			    unsigned long long *started_out);
+/* Put a thread raised by xf_napi_yield back (its last user). tid 0: no-op. */
+XF_HIDDEN void xf_napi_unyield(pid_t tid, unsigned long long started);
 XF_HIDDEN const char *xf_fallback_get(const struct xf_fallbacks *fb, size_t i);
 
 /* A fill/completion ring pair: one per (interface, queue) a UMEM is bound on. Ports on
