@@ -1708,14 +1708,15 @@ static int case_forward(void)
 /* shared_slots: two sockets on one queue sharing a UMEM (and so its fill and completion
  * rings), told apart by slot: dport -> slot 0 gets -n packets, dport2 -> slot 1 gets -N,
  * each exactly its own flow. */
-static int case_shared_slots(void)
+/* Two sockets on -q sharing a UMEM, slot 0 for dport and slot 1 for dport2, in @cp.
+ * Returns the steering handle. */
+static struct xf_steer *two_slots_up(struct cport cp[2])
 {
-	char r0[64], r1[64];
+	static char r0[64], r1[64];
 	const char *rules[] = { r0, r1 };
+	static struct flow in0, in1;
 	struct xf_steer *s;
 	struct xf_umem *u;
-	struct cport cp[2];
-	struct flow in0, in1;
 
 	rule_text(r0, sizeof(r0), o.dport, 0);
 	rule_text(r1, sizeof(r1), o.dport2, 1);
@@ -1726,11 +1727,25 @@ static int case_shared_slots(void)
 	u = umem_up(o.frames);
 	cport_init(&cp[0], "slot0", port_up(o.ifname, u, o.queue, 0, s, RX), u, &in0);
 	cport_init(&cp[1], "slot1", port_up(o.ifname, u, o.queue, 1, s, RX), u, &in1);
-	ready();
+	return s;
+}
+
+/* Both streams of two_slots_up arrive whole, nothing else, no drops. */
+static void two_slots_rx(struct cport cp[2])
+{
 	rx_until(cp, 2, (uint64_t[]){ o.count, o.count2 });
 	rx_quiet(cp, 2, 0.05);
 	stats_expect(cp[0].port, "slot0", STATS(0));
 	stats_expect(cp[1].port, "slot1", STATS(0));
+}
+
+static int case_shared_slots(void)
+{
+	struct cport cp[2];
+	struct xf_steer *s = two_slots_up(cp);
+
+	ready();
+	two_slots_rx(cp);
 	rule_hits(s, 0, o.count);
 	rule_hits(s, 1, o.count2);
 	sum_add(" slot0=%lu slot1=%lu", (unsigned long)cp[0].st.pkts, (unsigned long)cp[1].st.pkts);
@@ -1754,13 +1769,8 @@ static void expect_policy(int policy, int prio, const char *when)
 
 static int case_napi_yield(void)
 {
-	char r0[64], r1[64];
-	const char *rules[] = { r0, r1 };
 	struct xf_port *p0, *p1;
-	struct xf_steer *s;
-	struct xf_umem *u;
 	struct cport cp[2];
-	struct flow in0, in1;
 	int napi, nice0, err;
 	cpu_set_t cpus;
 
@@ -1772,18 +1782,11 @@ static int case_napi_yield(void)
 		fail("cannot read the CPUs of NAPI thread %d: %s", napi, strerror(errno));
 	if (sched_setaffinity(0, sizeof(cpus), &cpus))
 		fail("cannot move to the NAPI thread's CPUs: %s", strerror(errno));
-	errno = 0;
 	nice0 = getpriority(PRIO_PROCESS, (id_t)napi);
 	expect_policy(SCHED_OTHER, 0, "before");
-	rule_text(r0, sizeof(r0), o.dport, 0);
-	rule_text(r1, sizeof(r1), o.dport2, 1);
-	flows(o.ifname, &in0, NULL);
-	in1 = in0;
-	in1.dport = o.dport2;
-	s = steer_up(o.ifname, rules, 2);
-	u = umem_up(o.frames);
-	p0 = port_up(o.ifname, u, o.queue, 0, s, RX);
-	p1 = port_up(o.ifname, u, o.queue, 1, s, RX);
+	two_slots_up(cp);
+	p0 = cp[0].port;
+	p1 = cp[1].port;
 	if (xf_port__napi_thread(p0))
 		fail("a port yields to NAPI without being asked");
 	if ((err = xf_port__napi_yield(p0)) || (err = xf_port__napi_yield(p1)))
@@ -1794,13 +1797,8 @@ static int case_napi_yield(void)
 	if (xf_port__napi_yield(p0))
 		fail("a second xf_port__napi_yield on a port failed");
 	expect_policy(SCHED_FIFO, 1, "with two ports yielding");
-	cport_init(&cp[0], "slot0", p0, u, &in0);
-	cport_init(&cp[1], "slot1", p1, u, &in1);
 	ready();
-	rx_until(cp, 2, (uint64_t[]){ o.count, o.count2 });
-	rx_quiet(cp, 2, 0.05);
-	stats_expect(p0, "slot0", STATS(0));
-	stats_expect(p1, "slot1", STATS(0));
+	two_slots_rx(cp);
 	if (getpriority(PRIO_PROCESS, (id_t)napi) != nice0 ||
 	    sched_getscheduler(napi) != SCHED_OTHER)
 		fail("the NAPI thread's priority changed (nice %d -> %d)", nice0,

@@ -282,39 +282,34 @@ cf_forward() {
 test_conform_forward_native() { cf_forward native; }
 test_conform_forward_generic() { cf_forward generic; }
 
-# Two sockets on queue 0: dport 4242 -> slot 0, dport 4243 -> slot 1.
-cf_shared_slots() {
-	lab_up
-	cf_start s a shared_slots -i "$IF_A" --mode "$1" -n 2000 -N 1200 --dport 4242 \
+# cf_two_slots NAME CASE MODE: CASE with two sockets on queue 0, dport 4242 -> slot 0 (2000
+# frames), dport 4243 -> slot 1 (1200); each gets exactly its own.
+cf_two_slots() {
+	cf_start "$1" a "$2" -i "$IF_A" --mode "$3" -n 2000 -N 1200 --dport 4242 \
 		--dport2 4243 $(cf_peer_b)
 	local pid=$CF_PID
-	cf_send "$IF_B" "$MAC_A" 2000 64-1500 $(cf_rate "$1")
-	cf_send "$IF_B" "$MAC_A" 1200 64-1500 --dst-port 4243 $(cf_rate "$1")
-	cf_end s "$pid"
-	expect "slot 0" "$(cf_kv s slot0)" 2000
-	expect "slot 1" "$(cf_kv s slot1)" 1200
+	cf_send "$IF_B" "$MAC_A" 2000 64-1500 $(cf_rate "$3")
+	cf_send "$IF_B" "$MAC_A" 1200 64-1500 --dst-port 4243 $(cf_rate "$3")
+	cf_end "$1" "$pid"
+	expect "slot 0" "$(cf_kv "$1" slot0)" 2000
+	expect "slot 1" "$(cf_kv "$1" slot1)" 1200
+}
+
+cf_shared_slots() {
+	lab_up
+	cf_two_slots s shared_slots "$1"
 }
 
 # NAPI yielding with two sockets on queue 0, threaded NAPI on the program's CPU.
 cf_napi_yield() {
 	lab_up
-	in_a ethtool -K "$IF_A" gro on >/dev/null
-	in_a sh -c "echo 1 >/sys/class/net/$IF_A/threaded"
 	local napi
-	napi=$(pgrep -x "napi/$IF_A-[0-9]*" | head -n 1)
-	[ -n "$napi" ] || fail "no NAPI thread for $IF_A"
+	napi=$(napi_thread)	# napi_thread and nice_of are bench.sh's
 	taskset -pc 0 "$napi" >/dev/null
 	renice -n 3 -p "$napi" >/dev/null
-	cf_start y a napi_yield -i "$IF_A" --mode "$1" -n 2000 -N 1200 --dport 4242 \
-		--dport2 4243 $(cf_peer_b)
-	local pid=$CF_PID
-	cf_send "$IF_B" "$MAC_A" 2000 64-1500 $(cf_rate "$1")
-	cf_send "$IF_B" "$MAC_A" 1200 64-1500 --dst-port 4243 $(cf_rate "$1")
-	cf_end y "$pid"
+	cf_two_slots y napi_yield "$1"
 	expect "NAPI thread" "$(cf_kv y napi)" "$napi"
-	expect "slot 0" "$(cf_kv y slot0)" 2000
-	expect "slot 1" "$(cf_kv y slot1)" 1200
-	expect "NAPI thread nice untouched" "$(ps -o ni= -p "$napi" | tr -d ' ')" 3
+	expect "NAPI thread nice untouched" "$(nice_of "$napi")" 3
 }
 
 test_conform_napi_yield_native() { cf_napi_yield native; }

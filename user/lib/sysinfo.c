@@ -431,6 +431,33 @@ static int netdev_family(struct nl *nl, struct family *fam)
 	return err;
 }
 
+/* One netdev request: command @cmd (NLM_F_ACK for one reply, NLM_F_DUMP for many) about
+ * interface @ifindex in attribute @ifattr, every reply through @cb. -EOPNOTSUPP when the
+ * kernel has no netdev family or not that command. */
+static int netdev_request(__u8 cmd, __u16 flags, __u16 ifattr, __u32 ifindex, mnl_cb_t cb,
+			  void *data)
+{
+	struct family fam;
+	struct nlmsghdr *req;
+	char buf[256];
+	struct nl nl;
+	int err;
+
+	err = nl_open(&nl, NETLINK_GENERIC);
+	if (err)
+		return err;
+	err = netdev_family(&nl, &fam);
+	if (!err && !(fam.ops & (1ull << cmd)))
+		err = -EOPNOTSUPP;
+	if (!err) {
+		req = genl_req(&nl, buf, fam.id, flags, cmd);
+		mnl_attr_put_u32(req, ifattr, ifindex);
+		err = nl_talk(&nl, req, cb, data);
+	}
+	nl_close(&nl);
+	return err;
+}
+
 static int dev_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[XF_NETDEV_A_DEV_MAX + 1];
@@ -447,32 +474,18 @@ static int dev_cb(const struct nlmsghdr *nlh, void *data)
 int xf_sysinfo_xdp_features(const char *ifname, struct xf_xdp_features *out)
 {
 	struct xf_xdp_features f = { .sz = sizeof(f) };
-	struct family fam;
-	struct nlmsghdr *req;
-	char buf[256];
-	struct nl nl;
 	int idx, err;
 
 	idx = xf_iface_index(ifname);
 	if (idx < 0)
 		return -ENODEV;
-	err = nl_open(&nl, NETLINK_GENERIC);
-	if (err)
-		return err;
-	err = netdev_family(&nl, &fam);
-	if (err) {
-		if (err == -EOPNOTSUPP)
-			xf_dbg("the kernel has no '%s' netlink family: XDP features unknown",
-			       NETDEV_FAMILY_NAME);
-		goto out;
-	}
-	req = genl_req(&nl, buf, fam.id, NLM_F_ACK, XF_NETDEV_CMD_DEV_GET);
-	mnl_attr_put_u32(req, XF_NETDEV_A_DEV_IFINDEX, (__u32)idx);
-	err = nl_talk(&nl, req, dev_cb, &f);
-	if (err)
+	err = netdev_request(XF_NETDEV_CMD_DEV_GET, NLM_F_ACK, XF_NETDEV_A_DEV_IFINDEX,
+			     (__u32)idx, dev_cb, &f);
+	if (err == -EOPNOTSUPP)
+		xf_dbg("the kernel has no '%s' netlink family: XDP features unknown",
+		       NETDEV_FAMILY_NAME);
+	else if (err)
 		xf_dbg("interface '%s': netdev dev-get failed: %s", ifname, strerror(-err));
-out:
-	nl_close(&nl);
 	return err ? err : fill_out(out, &f, sizeof(f));
 }
 
@@ -577,24 +590,9 @@ static int queue_cb(const struct nlmsghdr *nlh, void *data)
  * the queues of interfaces that are up only), -EOPNOTSUPP when it cannot list queues. */
 static int queue_dump_run(struct queue_dump *d)
 {
-	struct family fam;
-	struct nlmsghdr *req;
-	char buf[256];
-	struct nl nl;
-	int err;
+	int err = netdev_request(XF_NETDEV_CMD_QUEUE_GET, NLM_F_DUMP, XF_NETDEV_A_QUEUE_IFINDEX,
+				 d->ifindex, queue_cb, d);
 
-	err = nl_open(&nl, NETLINK_GENERIC);
-	if (err)
-		return err;
-	err = netdev_family(&nl, &fam);
-	if (!err && !(fam.ops & (1ull << XF_NETDEV_CMD_QUEUE_GET)))
-		err = -EOPNOTSUPP;
-	if (!err) {
-		req = genl_req(&nl, buf, fam.id, NLM_F_DUMP, XF_NETDEV_CMD_QUEUE_GET);
-		mnl_attr_put_u32(req, XF_NETDEV_A_QUEUE_IFINDEX, d->ifindex);
-		err = nl_talk(&nl, req, queue_cb, d);
-	}
-	nl_close(&nl);
 	if (!err && !d->n)
 		err = -ENETDOWN;
 	return err;
@@ -662,10 +660,6 @@ int xf_sysinfo_napi_thread(const char *ifname, __u32 rxq)
 {
 	struct queue_dump qd = { .find_rx = true, .rx_id = rxq };
 	struct napi_dump nd = {};
-	struct family fam;
-	struct nlmsghdr *req;
-	char buf[256];
-	struct nl nl;
 	int idx, err;
 
 	idx = xf_iface_index(ifname);
@@ -678,18 +672,8 @@ int xf_sysinfo_napi_thread(const char *ifname, __u32 rxq)
 	if (!qd.rx_found)
 		return -ENOENT;
 	nd.want = qd.rx_napi;
-	err = nl_open(&nl, NETLINK_GENERIC);
-	if (err)
-		return err;
-	err = netdev_family(&nl, &fam);
-	if (!err && !(fam.ops & (1ull << XF_NETDEV_CMD_NAPI_GET)))
-		err = -EOPNOTSUPP;
-	if (!err) {
-		req = genl_req(&nl, buf, fam.id, NLM_F_DUMP, XF_NETDEV_CMD_NAPI_GET);
-		mnl_attr_put_u32(req, XF_NETDEV_A_NAPI_IFINDEX, nd.ifindex);
-		err = nl_talk(&nl, req, napi_cb, &nd);
-	}
-	nl_close(&nl);
+	err = netdev_request(XF_NETDEV_CMD_NAPI_GET, NLM_F_DUMP, XF_NETDEV_A_NAPI_IFINDEX,
+			     nd.ifindex, napi_cb, &nd);
 	if (err)
 		return err;
 	if (!nd.n)
