@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Benchmark sink: attach a two-instruction XDP_DROP program (frags-aware) to an interface (it stays
- * attached after exit), or detach whatever XDP program is there. Counts: 'ip -s link'. */
+/* Benchmark sink: attach a two-instruction XDP_DROP program (frags-aware) to an interface
+ * (it stays attached after exit), or detach whatever XDP program is there. Counts:
+ * 'ip -s link'. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -788,7 +788,6 @@ void xf_port__rings(struct xf_port *p, struct xf_ring_occupancy *occ)
 
 void xf_port__ring_sizes(const struct xf_port *p, struct xf_ring_occupancy *sizes)
 {
-	memset(sizes, 0, sizeof(*sizes));
 	sizes->fill = p->fq->fill.size;
 	sizes->comp = p->fq->comp.size;
 	sizes->rx = p->has_rx ? p->rx.size : 0;
