@@ -352,6 +352,38 @@ afp_stop() {
 	AFP_PID=
 }
 
+# The DUT core's receive path without any application: a bare XDP_DROP on a (no socket,
+# nothing above XDP). What it takes from the generator is the most any tool can receive
+# on this rig; its NAPI thread's run time per packet is the kernel's share of every
+# receive mode's cost.
+ceil_on() {
+	ip netns exec "$NS_A" "$BB/xdp_sink" attach "$IF_A"
+	rig_pin
+}
+
+ceil_off() { ip netns exec "$NS_A" "$BB/xdp_sink" detach "$IF_A"; }
+
+# napi_ns: nanoseconds a's NAPI threads have run (schedstat).
+napi_ns() {
+	local f comm t=0 ns
+
+	for f in /proc/[0-9]*/comm; do
+		{ read -r comm <"$f"; } 2>/dev/null || continue
+		case $comm in "napi/$IF_A-"*) ;; *) continue ;; esac
+		{ read -r ns _ <"${f%comm}schedstat"; } 2>/dev/null && t=$((t + ns))
+	done
+	echo "$t"
+}
+
+# cpu_ticks PID: "user system" clock ticks of process PID (all its threads).
+cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
+
+# dut_sent: what a's interface transmitted or dropped on transmit (what the tool handed
+# to the kernel and saw completed).
+dut_sent() {
+	ip -n "$NS_A" -s -j link show "$IF_A" | jq '.[0].stats64.tx | .packets + .dropped'
+}
+
 # record MODE TOOL SIZE REP SENT DELIVERED SECONDS [CPU_NS] [EXTRA_JSON]: one run.
 record() {
 	jq -cn --arg mode "$1" --arg tool "$2" --argjson size "$3" --argjson rep "$4" \
@@ -372,13 +404,18 @@ record() {
 # rx_point MODE TOOL SIZE REP: the generator runs RUN_S seconds; the tool counts what it
 # received (rxdrop), or the sink counts what came back (l2fwd).
 rx_point() {
-	local mode=$1 tool=$2 size=$3 rep=$4 b0 b1 got cpu=null extra=null
+	local mode=$1 tool=$2 size=$3 rep=$4 b0 b1 a0 n0 got cpu=null extra=null
 
-	case $tool in
 	# shellcheck disable=SC2046
+	case $tool in
 	xskflow) dut_start run "$mode" -i "$IF_A" --napi-yield $(jumbo_args "$size") || return 1 ;;
 	testpmd) tp_cmd start ;;
 	afpacket) afp_start || return 1 ;;
+	xdp-drop)
+		ceil_on || return 1
+		a0=$(pkts "$NS_A" "$IF_A" rx)
+		n0=$(napi_ns)
+		;;
 	esac
 	sleep 0.3
 	b0=$(pkts "$NS_B" "$IF_B" rx)
@@ -386,6 +423,13 @@ rx_point() {
 	sleep 0.3
 	b1=$(pkts "$NS_B" "$IF_B" rx)
 	case $tool in
+	xdp-drop)
+		got=$(($(pkts "$NS_A" "$IF_A" rx) - a0))
+		cpu=$(awk -v n="$(($(napi_ns) - n0))" -v p="$got" \
+			'BEGIN { if (p > 0) printf "%.1f", n / p; else print "null" }')
+		ceil_off || return 1
+		extra="{\"napi_ns_per_packet\": $cpu}"
+		;;
 	xskflow)
 		dut_stop run || return 1
 		got=$(jq .packets "$TMP/run.json")
@@ -409,10 +453,10 @@ rx_point() {
 
 # tx_point TOOL SIZE REP: the tool sends at full speed; the sink counts for RUN_S seconds.
 tx_point() {
-	local tool=$1 size=$2 rep=$3 b0 b1 t0 t1 cpu=null extra=null
+	local tool=$1 size=$2 rep=$3 b0 b1 t0 t1 s0 s1 c0 c1 pid split cpu=null extra=null
 
-	case $tool in
 	# shellcheck disable=SC2046
+	case $tool in
 	xskflow) dut_start run txonly -i "$IF_A" -s "$size" $(jumbo_args "$size") || return 1 ;;
 	testpmd)
 		tp_cmd "set txpkts $size"
@@ -420,20 +464,34 @@ tx_point() {
 		;;
 	esac
 	sleep 0.3
+	[ "$tool" = xskflow ] && pid=$DUT_PID || pid=$TP_PID
 	t0=$(now)
 	b0=$(pkts "$NS_B" "$IF_B" rx)
+	s0=$(dut_sent)
+	c0=$(cpu_ticks "$pid")
 	sleep "$RUN_S"
+	c1=$(cpu_ticks "$pid")
+	s1=$(dut_sent)
 	t1=$(now)
 	b1=$(pkts "$NS_B" "$IF_B" rx)
+	# The tool's CPU time per packet it got out, split into user space and kernel (the
+	# copy-mode transmit runs inside its sendto() calls), same window for both tools.
+	split=$(awk -v c0="$c0" -v c1="$c1" -v n=$((s1 - s0)) -v hz="$(getconf CLK_TCK)" \
+		'BEGIN { split(c0, a, " "); split(c1, b, " ");
+			 if (n <= 0) { print "null"; exit }
+			 printf "{\"user_ns\": %.1f, \"kernel_ns\": %.1f, \"packets\": %d}",
+				(b[1] - a[1]) * 1e9 / hz / n, (b[2] - a[2]) * 1e9 / hz / n, n }')
 	case $tool in
 	xskflow)
 		dut_stop run || return 1
 		cpu=$(jq .cpu.ns_per_packet "$TMP/run.json")
-		extra=$(jq -c '{pps: .pps, dut_loss: .loss, cpu, xdp_stats}' "$TMP/run.json")
+		extra=$(jq -c --argjson split "$split" \
+			'{pps: .pps, dut_loss: .loss, cpu, xdp_stats, cpu_split: $split}' \
+			"$TMP/run.json")
 		;;
 	testpmd)
 		tp_stop || return 1
-		extra="{\"rx\": $TP_RX, \"tx\": $TP_TX}"
+		extra="{\"rx\": $TP_RX, \"tx\": $TP_TX, \"cpu_split\": $split}"
 		;;
 	esac
 	record txonly "$tool" "$size" "$rep" null $((b1 - b0)) "$(echo "$t1 - $t0" | bc)" "$cpu" \
@@ -449,7 +507,7 @@ throughput() {
 	have_testpmd && tools+=(testpmd) ||
 		echo "bench: dpdk-testpmd with the AF_XDP PMD is missing: no peer to compare with"
 	case $mode in
-	rxdrop) fwd=rxonly; tools+=(afpacket) ;;
+	rxdrop) fwd=rxonly; tools+=(afpacket xdp-drop) ;;
 	txonly) fwd=txonly ;;
 	l2fwd) fwd=macswap ;;
 	esac
