@@ -583,16 +583,19 @@ static void prebuild_frames(struct bench *b)
 		memcpy(area + (size_t)i * fs + hr, whole, size < b->room ? size : b->room);
 }
 
-/* @n frames (a multiple of b->segs) as chains of b->segs frames, one packet each. */
+/* @n frames (a multiple of b->segs) as chains of b->segs frames, one packet each (one
+ * frame of the whole size without --multi-buffer). */
 static void chain_frames(const struct bench *b, struct xf_pkt *pkts, unsigned int n)
 {
 	__u32 last = (__u32)b->o->size - (b->segs - 1) * b->room;
 
-	for (unsigned int i = 0; i < n; i++) {
-		bool end = i % b->segs == b->segs - 1;
-
-		pkts[i].len = end ? last : b->room;
-		pkts[i].options = end ? 0 : XF_PKT_CONTD;
+	for (unsigned int i = 0; i < n; i += b->segs) {
+		for (unsigned int k = 0; k < b->segs - 1; k++) {
+			pkts[i + k].len = b->room;
+			pkts[i + k].options = XF_PKT_CONTD;
+		}
+		pkts[i + b->segs - 1].len = last;
+		pkts[i + b->segs - 1].options = 0;
 	}
 }
 
