@@ -646,9 +646,8 @@ static int napi_cb(const struct nlmsghdr *nlh, void *data)
 	    !attr_u32(tb[XF_NETDEV_A_NAPI_ID], &id))
 		return MNL_CB_OK;
 	attr_u32(tb[XF_NETDEV_A_NAPI_PID], &pid);
-	if (!d->n++) {
+	if (!d->n++)
 		d->first_pid = pid;
-	}
 	if (d->want && id == d->want) {
 		d->found = true;
 		d->pid = pid;

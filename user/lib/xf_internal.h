@@ -46,6 +46,7 @@ struct xf_fallbacks {
 };
 __attribute__((format(printf, 2, 3)))
 XF_HIDDEN void xf_fallback_add(struct xf_fallbacks *fb, const char *fmt, ...);
+XF_HIDDEN const char *xf_fallback_get(const struct xf_fallbacks *fb, size_t i);
 
 /* napi.c: when the NAPI thread of (@ifname, @queue) shares a CPU with the calling thread,
  * make the caller SCHED_FIFO 1 so that it preempts NAPI. *@napi_out: that NAPI thread (0:
@@ -54,7 +55,6 @@ XF_HIDDEN int xf_napi_yield(const char *ifname, __u32 queue, int *napi_out, pid_
 			    unsigned long long *started_out);
 /* Put a thread raised by xf_napi_yield back (its last user). tid 0: no-op. */
 XF_HIDDEN void xf_napi_unyield(pid_t tid, unsigned long long started);
-XF_HIDDEN const char *xf_fallback_get(const struct xf_fallbacks *fb, size_t i);
 
 /* A fill/completion ring pair: one per (interface, queue) a UMEM is bound on. Ports on
  * the same queue share it (and must be driven by the same thread). */
