@@ -142,15 +142,23 @@ rig_up() {
 	mkdir -p "$TMP/gen"
 }
 
-# Pin the NAPI threads: a's with the DUT, b's with the generator. Done again after every
-# XDP attach, as LAB.md says.
-rig_pin() {
+# napi_threads: "PID NAME" of every NAPI kernel thread (named napi/IFACE-ID).
+napi_threads() {
 	local f comm pid
 
 	for f in /proc/[0-9]*/comm; do
 		{ read -r comm <"$f"; } 2>/dev/null || continue
 		pid=${f#/proc/}
-		pid=${pid%/comm}
+		case $comm in napi/*) echo "${pid%/comm} $comm" ;; esac
+	done
+}
+
+# Pin the NAPI threads: a's with the DUT, b's with the generator. Done again after every
+# XDP attach, as LAB.md says.
+rig_pin() {
+	local comm pid
+
+	while read -r pid comm; do
 		case $comm in
 		"napi/$IF_A-"*) taskset -pc "$DUT_CPU" "$pid" >/dev/null ;;
 		"napi/$IF_B-"*) taskset -pc "$GEN_CPU" "$pid" >/dev/null ;;
@@ -162,13 +170,17 @@ rig_pin() {
 		elif chrt -p "$pid" | grep -q SCHED_FIFO; then
 			chrt -o -p 0 "$pid"
 		fi
-	done
+	done < <(napi_threads)
 }
 
 sink_on() { ip netns exec "$NS_B" "$BB/xdp_sink" attach "$IF_B"; }
 
 # pkts NS IFACE rx|tx: the interface's packet counter.
 pkts() { ip -n "$1" -s -j link show "$2" | jq ".[0].stats64.$3.packets"; }
+
+# tx_handed NS IFACE: what the interface transmitted plus what veth dropped on transmit
+# (the peer's queue full): everything a sender on it got out.
+tx_handed() { ip -n "$1" -s -j link show "$2" | jq '.[0].stats64.tx | .packets + .dropped'; }
 
 now() { date +%s.%N; }
 
@@ -245,12 +257,10 @@ jumbo_args() {
 	[ "$1" -le "$MAX_SINGLE" ] || echo "--multi-buffer --frame-size 4096"
 }
 
-txdrops() { ip -n "$NS_B" -s -j link show "$IF_B" | jq '.[0].stats64.tx.dropped'; }
-
 gen_jumbo() {
 	local out=$TMP/gen/jumbo.json t0
 
-	t0=$(($(pkts "$NS_B" "$IF_B" tx) + $(txdrops)))
+	t0=$(tx_handed "$NS_B" "$IF_B")
 	nice -n "$NICE" scripts/lab.sh exec "$LAB_ID" b "$XF" bench txonly -i "$IF_B" \
 		--cpu "$GEN_CPU" --multi-buffer -s "$1" --dst-mac "$MAC_A" --src-ip "$IP4_B" \
 		--dst-ip "$IP4_A" --dst-port 4242 -t "$2" --interval 0 --json >"$out" \
@@ -261,7 +271,7 @@ gen_jumbo() {
 	# What b sent, or tried to (the summary counts completions seen before it stopped,
 	# not all of them): TX packets plus what veth dropped, as trafgen counts at the other
 	# sizes.
-	GEN_SENT=$(($(pkts "$NS_B" "$IF_B" tx) + $(txdrops) - t0))
+	GEN_SENT=$(($(tx_handed "$NS_B" "$IF_B") - t0))
 	GEN_S=$(jq .seconds "$out")
 }
 
@@ -365,24 +375,18 @@ ceil_off() { ip netns exec "$NS_A" "$BB/xdp_sink" detach "$IF_A"; }
 
 # napi_ns: nanoseconds a's NAPI threads have run (schedstat).
 napi_ns() {
-	local f comm t=0 ns
+	local pid comm t=0 ns
 
-	for f in /proc/[0-9]*/comm; do
-		{ read -r comm <"$f"; } 2>/dev/null || continue
+	while read -r pid comm; do
 		case $comm in "napi/$IF_A-"*) ;; *) continue ;; esac
-		{ read -r ns _ <"${f%comm}schedstat"; } 2>/dev/null && t=$((t + ns))
-	done
+		{ read -r ns _ <"/proc/$pid/schedstat"; } 2>/dev/null && t=$((t + ns))
+	done < <(napi_threads)
 	echo "$t"
 }
 
 # cpu_ticks PID: "user system" clock ticks of process PID (all its threads).
 cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
 
-# dut_sent: what a's interface transmitted or dropped on transmit (what the tool handed
-# to the kernel and saw completed).
-dut_sent() {
-	ip -n "$NS_A" -s -j link show "$IF_A" | jq '.[0].stats64.tx | .packets + .dropped'
-}
 
 # record MODE TOOL SIZE REP SENT DELIVERED SECONDS [CPU_NS] [EXTRA_JSON]: one run.
 record() {
@@ -468,11 +472,11 @@ tx_point() {
 	[ "$tool" = xskflow ] && pid=$DUT_PID || pid=$TP_PID
 	t0=$(now)
 	b0=$(pkts "$NS_B" "$IF_B" rx)
-	s0=$(dut_sent)
+	s0=$(tx_handed "$NS_A" "$IF_A")
 	c0=$(cpu_ticks "$pid")
 	sleep "$RUN_S"
 	c1=$(cpu_ticks "$pid")
-	s1=$(dut_sent)
+	s1=$(tx_handed "$NS_A" "$IF_A")
 	t1=$(now)
 	b1=$(pkts "$NS_B" "$IF_B" rx)
 	# The tool's CPU time per packet it got out, split into user space and kernel (the
