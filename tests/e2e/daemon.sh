@@ -1338,7 +1338,6 @@ test_daemon_napi_yield_errors() {
 	chrt -f -p 10 "$napi"
 	napi_conf d 1 yes
 	out=$(in_a "$XFD" -c "$T_DIR/d.conf" 2>&1) && fail "started with a SCHED_FIFO NAPI thread"
-	echo "$out"
 	expect "error lines" "$(grep -c 'error:' <<<"$out")" 2
 	expect_match "start refused" "$(grep -m1 'error:' <<<"$out")" \
 		"error: \[interface $IF_A\] queue 0: napi_yield: NAPI thread pid $napi runs under SCHED_FIFO; NAPI yielding works with a SCHED_OTHER NAPI thread: put it back \(chrt -o -p 0 $napi\) or turn yielding off$"
@@ -1365,8 +1364,8 @@ test_daemon_napi_yield_errors() {
 
 # napi_yield after the privilege drop: CAP_SYS_NICE is kept (and only with napi_yield: see
 # test_daemon_user_drops_privileges) and the poller becomes SCHED_FIFO as the user. Started
-# without napi_yield, the daemon has given
-# CAP_SYS_NICE up and refuses a reload that turns it on, in one line saying to restart.
+# without napi_yield, the daemon has given CAP_SYS_NICE up and refuses a reload that turns
+# it on, in one line saying to restart.
 test_daemon_napi_yield_user() {
 	[ "$(nproc)" -ge 2 ] || fail "this test needs 2 CPUs (the NAPI thread on CPU 1)"
 	lab_up
