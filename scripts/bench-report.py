@@ -440,8 +440,9 @@ def markdown(run_dir, secs, lat, mem, steer, machine, plotted):
         w("Receive ceiling of the rig (tool `xdp-drop`: a bare XDP_DROP program on the DUT "
           "interface, no socket, no application; the same generator): %s Mpps at 64 bytes, "
           "its NAPI thread %s ns per packet on the DUT core. Share of it delivered: %s. "
-          "No tool can receive more than that here, so rxdrop's ratio to testpmd is at most "
-          "%s in this run."
+          "Like every figure here it moves with the VM's phases (a repetition that caught a "
+          "faster phase can exceed it), but at its median it bounds rxdrop's ratio to "
+          "testpmd at %s in this run."
           % (fmt_mpps(c["pps"]), fmt_num(c["cpu_ns"] and c["cpu_ns"]["median"], "%.0f"),
              ", ".join(share) or "–",
              fmt_num((rx.get("target") or {}).get("rig_max_ratio"), "%.2fx")))
